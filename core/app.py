@@ -1,0 +1,104 @@
+"""The application factory. No module-global state: build as many apps as you like."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, abort, g, jsonify, redirect, request
+
+from core.config import build_config
+from core.errors import install_error_handlers
+from core.kernel import Kernel
+from core.signals import connect_plugin_receivers
+from core.tasks import TaskQueue
+
+TENANT_PREFIX = "/t/<tenant>"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build a Xietong CRM app.
+
+    ``config`` overrides the environment (``XIETONG_DATA``, ``XIETONG_DATABASE_URL`` …) and the
+    defaults in :mod:`core.config`; ``XIETONG_PLUGINS`` picks an explicit plugin set.
+    """
+    app = Flask("core", static_folder=None)
+    app.config.update(build_config(config))
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    kernel = Kernel(app)
+    kernel.setup_control()
+    kernel.load_plugins()
+    queue = TaskQueue(kernel)
+    queue.register()
+    _register_entity_types(kernel)
+    _register_blueprints(app, kernel)
+    connect_plugin_receivers(kernel)
+    _install_tenant_routing(app, kernel)
+    install_error_handlers(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", version=kernel.version)
+
+    @app.get("/")
+    def index():
+        return redirect(f"/t/{app.config['XIETONG_DEFAULT_TENANT']}/")
+
+    return app
+
+
+def _register_entity_types(kernel: Kernel) -> None:
+    for plugin, types in kernel.each_plugin("crm_entity_types", kernel=kernel):
+        for entity in types:
+            if entity.key in kernel.entity_types:
+                raise RuntimeError(
+                    f"entity type {entity.key!r} of plugin {plugin} is already declared by "
+                    f"{kernel.entity_types[entity.key].plugin}"
+                )
+            object.__setattr__(entity, "plugin", plugin)
+            kernel.entity_types[entity.key] = entity
+
+
+def _register_blueprints(app: Flask, kernel: Kernel) -> None:
+    """Mount every healthy plugin's blueprints under /t/<tenant> (Flask cannot add them later)."""
+    for plugin, blueprints in kernel.each_plugin("crm_blueprints", kernel=kernel):
+        for bp in blueprints:
+            if bp.name in kernel.blueprint_owner:
+                raise RuntimeError(f"blueprint name {bp.name!r} of plugin {plugin} is already taken")
+            prefix = TENANT_PREFIX + (bp.url_prefix or "")
+            app.register_blueprint(bp, url_prefix=prefix)
+            kernel.blueprint_owner[bp.name] = plugin
+
+
+def _install_tenant_routing(app: Flask, kernel: Kernel) -> None:
+    @app.url_value_preprocessor
+    def pick_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if not values or "tenant" not in values:
+            return
+        slug = values.pop("tenant")
+        runtime = kernel.runtime(slug)
+        if runtime is None:
+            abort(404, description=f"no tenant {slug!r}")
+        g.tenant = runtime
+        owner = kernel.blueprint_owner.get((request.blueprint or "").split(".")[0], "core")
+        if owner not in runtime.enabled:
+            abort(404)  # a module the tenant has not enabled does not exist there
+        if not kernel.databases.is_postgres:
+            return
+        runtime.database.connect(reuse_if_open=True)
+
+    @app.url_defaults
+    def add_tenant(endpoint: str, values: dict[str, Any]) -> None:
+        if "tenant" in values or not g.get("tenant"):
+            return
+        if app.url_map.is_endpoint_expecting(endpoint, "tenant"):
+            values["tenant"] = g.tenant.slug
+
+    @app.teardown_request
+    def close_tenant_db(exc: BaseException | None) -> None:
+        # SQLite connections stay open per worker thread (cheap, and WAL likes it);
+        # PostgreSQL ones go back after each request so many tenants do not exhaust the server.
+        tenant = g.get("tenant")
+        if tenant is not None and kernel.databases.is_postgres and not tenant.database.is_closed():
+            tenant.database.close()

@@ -1,0 +1,130 @@
+"""Pytest fixtures for Xietong CRM and its plugins (a ``pytest11`` plugin, like CKAN's).
+
+Every fixture that touches a database runs once per backend: SQLite always, PostgreSQL when
+``XIETONG_TEST_BACKENDS`` names it (CI does) or the server at ``XIETONG_TEST_POSTGRES_URL``
+answers. Pick the plugins of an app with ``@pytest.mark.xietong_plugins("pkg.mod:plugin", …)``;
+without the marker the app loads every installed plugin, as production does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+_counter = itertools.count(1)
+
+
+def postgres_url() -> str:
+    return os.environ.get("XIETONG_TEST_POSTGRES_URL", DEFAULT_PG_URL)
+
+
+def _postgres_reachable() -> bool:
+    try:
+        import psycopg2
+
+        psycopg2.connect(postgres_url(), connect_timeout=2).close()
+        return True
+    except Exception:
+        return False
+
+
+def _backends() -> list[str]:
+    named = os.environ.get("XIETONG_TEST_BACKENDS")
+    if named:
+        return [b.strip() for b in named.split(",") if b.strip()]
+    return ["sqlite", "postgres"] if _postgres_reachable() else ["sqlite"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "xietong_plugins(*plugins): load exactly these plugins")
+    config.addinivalue_line("markers", "xietong_config(**values): extra app configuration")
+    config._xietong_backends = _backends()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"xietong database backends: {', '.join(config._xietong_backends)}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_backend" in metafunc.fixturenames:
+        metafunc.parametrize("db_backend", metafunc.config._xietong_backends, scope="function")
+
+
+def unique_slug(prefix: str = "t") -> str:
+    """A tenant slug no other test uses, even across xdist workers."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}{next(_counter)}"
+
+
+@pytest.fixture
+def xietong_config(tmp_path, db_backend: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The configuration of the test app: a fresh data folder, the chosen backend."""
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "XIETONG_DATA": str(tmp_path / "data"),
+        "SECRET_KEY": "test-secret",
+        "XIETONG_QUEUE": "auto",
+        "XIETONG_DATABASE_URL": None,
+    }
+    if db_backend == "postgres":
+        tag = uuid.uuid4().hex[:10]
+        config.update(
+            XIETONG_DATABASE_URL=postgres_url(),
+            XIETONG_SCHEMA_PREFIX=f"x{tag}_",
+            XIETONG_CONTROL_SCHEMA=f"x{tag}_control",
+        )
+    marker = request.node.get_closest_marker("xietong_plugins")
+    if marker is not None:
+        config["XIETONG_PLUGINS"] = list(marker.args)
+    extra = request.node.get_closest_marker("xietong_config")
+    if extra is not None:
+        config.update(extra.kwargs)
+    return config
+
+
+@pytest.fixture
+def app(xietong_config: dict[str, Any]) -> Iterator[Any]:
+    """A Xietong app; its tenants and (on PostgreSQL) schemas are dropped afterwards."""
+    from core.app import create_app
+
+    application = create_app(xietong_config)
+    yield application
+    kernel = application.extensions["xietong"]
+    for tenant in kernel.tenants():
+        kernel.drop_tenant(tenant.slug)
+    if not kernel.control_db.is_closed():
+        kernel.control_db.close()
+    kernel.databases.drop_control()
+
+
+@pytest.fixture
+def kernel(app) -> Any:
+    return app.extensions["xietong"]
+
+
+@pytest.fixture
+def tenant_factory(kernel) -> Callable[..., str]:
+    """``make(slug=None, modules=None, name=None)`` creates a tenant and returns its slug."""
+
+    def make(slug: str | None = None, modules: list[str] | None = None, name: str | None = None) -> str:
+        slug = slug or unique_slug()
+        kernel.create_tenant(slug, name or f"Company {slug}", modules=modules)
+        return slug
+
+    return make
+
+
+@pytest.fixture
+def tenant(tenant_factory) -> str:
+    """One tenant with every healthy plugin enabled."""
+    return tenant_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,42 @@
+"""The stable facade for plugin authors (CKAN's habit): import from here, not from internals.
+
+Everything named in ``__all__`` keeps its meaning within a major core version; the modules
+behind it may change. ``TOOLKIT_VERSION`` is bumped when something is added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g
+
+from core.contrib import EntityType, MenuItem, PeriodicTask, RecordTab, Task, Widget
+from core.db import TenantModel, tenant_db
+from core.errors import ApiError
+from core.hookspecs import hookimpl
+from core.migrations import MigrationContext
+from core.plugins import PluginMeta
+from core.signals import record_created, record_deleted, record_restored, record_updated
+from core.version import __version__ as CORE_VERSION
+
+TOOLKIT_VERSION = "1.0"
+
+__all__ = [
+    "ApiError", "CORE_VERSION", "EntityType", "MenuItem", "MigrationContext", "PeriodicTask",
+    "PluginMeta", "RecordTab", "Task", "TenantModel", "TOOLKIT_VERSION", "Widget",
+    "current_kernel", "current_tenant", "hookimpl", "record_created", "record_deleted",
+    "record_restored", "record_updated", "tenant_db",
+]
+
+
+def current_kernel() -> Any:
+    """The kernel of the app handling the current request or command."""
+    return current_app.extensions["xietong"]
+
+
+def current_tenant() -> Any:
+    """The current tenant's runtime (slug, name, timezone, enabled modules)."""
+    tenant = g.get("tenant")
+    if tenant is None:
+        raise RuntimeError("no current tenant: use kernel.tenant_context(slug) outside requests")
+    return tenant
