@@ -91,3 +91,15 @@ class PeriodicTask:
     name: str
     func: Callable[..., Any]
     schedule: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """The query form of a record rule (hook ``crm_permission_filter``).
+
+    ``allow``: a peewee expression for rows this rule grants (ORed across plugins).
+    ``restrict``: a peewee expression every visible row must satisfy (ANDed across plugins).
+    """
+
+    allow: Any = None
+    restrict: Any = None

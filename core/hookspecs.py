@@ -183,9 +183,12 @@ def crm_permission_filter(kernel, user, action, entity, model):
     :param action: usually ``"read"``.
     :param entity: the entity key.
     :param model: the peewee model being listed.
-    :return: a peewee expression the rows must satisfy, or None to abstain. Expressions from
-        all plugins are ANDed, so list views stay one query with no per-row hook calls. Keep it
-        consistent with ``crm_permission_check``: both are tested on every path.
+    :return: a :class:`core.contrib.RowFilter` or None to abstain. ``allow`` expressions of all
+        plugins are ORed (rows a rule grants, like a ``True`` check: own records, shared with
+        me), ``restrict`` expressions are ANDed (rows every list must stay within, like a
+        ``False`` veto: hidden categories). With no ``allow`` at all the list is empty. List
+        views stay one query with no per-row hook calls. Keep it consistent with
+        ``crm_permission_check``: both are tested on every path.
     """
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app, g
 
-from core.contrib import EntityType, MenuItem, PeriodicTask, RecordTab, Task, Widget
+from core.contrib import EntityType, MenuItem, PeriodicTask, RecordTab, RowFilter, Task, Widget
 from core.db import TenantModel, tenant_db
 from core.errors import ApiError
 from core.hookspecs import hookimpl
@@ -23,7 +23,7 @@ TOOLKIT_VERSION = "1.0"
 
 __all__ = [
     "ApiError", "CORE_VERSION", "EntityType", "MenuItem", "MigrationContext", "PeriodicTask",
-    "PluginMeta", "RecordTab", "Task", "TenantModel", "TOOLKIT_VERSION", "Widget",
+    "PluginMeta", "RecordTab", "RowFilter", "Task", "TenantModel", "TOOLKIT_VERSION", "Widget",
     "current_kernel", "current_tenant", "hookimpl", "record_created", "record_deleted",
     "record_restored", "record_updated", "tenant_db",
 ]

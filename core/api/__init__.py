@@ -1,0 +1,1 @@
+"""The REST API framework: resources from schemas, pagination, errors, OpenAPI, webhooks."""

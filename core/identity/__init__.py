@@ -1,0 +1,1 @@
+"""Identity: users, departments, roles, tokens, permissions, audit and trash (per tenant)."""
