@@ -50,8 +50,9 @@ def wants_json() -> bool:
     """API paths and clients that ask for JSON get JSON errors; browsers get pages."""
     if "/api/" in request.path or request.path.endswith(".json"):
         return True
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    accept = request.accept_mimetypes
+    best = accept.best_match(["application/json", "text/html"])
+    return best == "application/json" and accept[best] > accept["text/html"]
 
 
 def install_error_handlers(app: Flask) -> None:

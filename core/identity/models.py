@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import peewee
 
 from core.db import TenantModel
+from core.tenancy import utcnow
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+__all__ = ["utcnow"]  # re-exported: plugins' models take it from here with the base classes
 
 
 class RecordModel(TenantModel):

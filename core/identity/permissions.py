@@ -44,10 +44,8 @@ def forget_cache() -> None:
 
 def rights_of(user: User) -> dict[tuple[str, str], str]:
     """{(entity, action): scope} for the user's role."""
-    return _cached(
-        f"rights:{user.role_id}",
-        lambda: {(r.entity, r.action): r.scope for r in AccessRight.select().where(AccessRight.role == user.role_id)},
-    )
+    rows = AccessRight.select().where(AccessRight.role == user.role_id)
+    return _cached(f"rights:{user.role_id}", lambda: {(r.entity, r.action): r.scope for r in rows})
 
 
 def department_subtree(department_id: int | None) -> list[int]:
