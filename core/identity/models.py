@@ -7,8 +7,6 @@ import peewee
 from core.db import TenantModel
 from core.tenancy import utcnow
 
-__all__ = ["utcnow"]  # re-exported: plugins' models take it from here with the base classes
-
 
 class RecordModel(TenantModel):
     """Base of business records: timestamps, a version for stale-write checks, soft delete.
