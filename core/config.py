@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "XIETONG_CONTROL_SCHEMA": "xietong_control",
     # Task queue: "auto" (Redis when XIETONG_REDIS_URL is set, else SQLite) or "memory" (tests).
     "XIETONG_QUEUE": "auto",
+    # The queue's name (Redis key prefix): installations sharing one Redis need different names.
+    "XIETONG_QUEUE_NAME": "xietong",
     "XIETONG_DEFAULT_TENANT": "default",
     "XIETONG_DEFAULT_LANGUAGE": "zh_CN",
     "XIETONG_DEFAULT_TIMEZONE": "Asia/Shanghai",

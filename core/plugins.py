@@ -69,8 +69,9 @@ class LoadedPlugin:
 
     def mark_broken(self, reason: str) -> None:
         self.status = "broken"
-        self.reason = reason
-        log.warning("plugin %s disabled: %s", self.name, reason)
+        # One line: the reason is a column of `xietong plugins` and a one-line CLI error.
+        self.reason = "; ".join(line.strip() for line in reason.splitlines() if line.strip())
+        log.warning("plugin %s disabled: %s", self.name, self.reason)
 
 
 def _candidates(selection: Iterable[Any] | None) -> list[tuple[str, str, Any]]:
@@ -130,11 +131,11 @@ def discover(selection: Iterable[Any] | None, skip: Iterable[str] = ()) -> dict[
             plugins[name] = entry
             continue
         problem = _check_meta(meta, name)
-        if problem:
-            entry.mark_broken(problem)
-        else:
+        if isinstance(meta, PluginMeta):  # broken or not, its name, version and depends show
             entry.name = meta.name
             entry.meta = meta
+        if problem:
+            entry.mark_broken(problem)
         if entry.name in plugins and plugins[entry.name].ok:
             entry.mark_broken(f"another plugin named {entry.name} is already installed")
             entry.name = f"{entry.name} ({source})"

@@ -27,7 +27,8 @@ class TaskQueue:
 
     @staticmethod
     def _make_huey(config: Any):
-        name = "xietong"
+        # Installations (and test runs) that share one Redis must not share a queue.
+        name = config.get("XIETONG_QUEUE_NAME") or "xietong"
         mode = config.get("XIETONG_QUEUE", "auto")
         if mode == "memory":
             return MemoryHuey(name, immediate=False)

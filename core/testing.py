@@ -70,6 +70,10 @@ def xietong_config(tmp_path, db_backend: str, request: pytest.FixtureRequest) ->
         "SECRET_KEY": "test-secret",
         "XIETONG_QUEUE": "auto",
         "XIETONG_DATABASE_URL": None,
+        # The environment's Redis is not the test's: a test opts in with xietong_config, and
+        # its queue gets a name of its own so parallel tests never take each other's tasks.
+        "XIETONG_REDIS_URL": None,
+        "XIETONG_QUEUE_NAME": f"xietong-test-{uuid.uuid4().hex[:12]}",
     }
     if db_backend == "postgres":
         tag = uuid.uuid4().hex[:10]
