@@ -1,0 +1,1 @@
+"""Kernel tests. ``tests.plugins`` holds real plugin packages the tests load."""

@@ -1,0 +1,1 @@
+"""Two steps with one number: the kernel must refuse this package."""

@@ -1,0 +1,6 @@
+from core.toolkit import MigrationContext
+from tests.plugins.pulse.models import Beat
+
+
+def upgrade(ctx: MigrationContext) -> None:
+    ctx.create_tables(Beat)
