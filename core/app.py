@@ -9,6 +9,7 @@ from flask import Flask, abort, g, jsonify, redirect, request
 
 from core.config import build_config
 from core.errors import install_error_handlers
+from core.identity.auth import init_app as init_auth
 from core.kernel import Kernel
 from core.signals import connect_plugin_receivers
 from core.tasks import TaskQueue
@@ -36,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     connect_plugin_receivers(kernel)
     _install_tenant_routing(app, kernel)
     install_error_handlers(app)
+    init_auth(app, kernel)
 
     @app.get("/healthz")
     def healthz():

@@ -21,6 +21,8 @@ def crm_permission_check(kernel, user, action, entity, record):
     that sharing rules of plugins (co-owners, collaborators) may still allow."""
     if user is None or not user.active:
         return False
+    if record is not None and permissions.in_trash(record):
+        return False  # a trashed record is absent on every path until an admin restores it
     scope = permissions.scope_of(user, entity, action)
     if scope is None:
         return False

@@ -14,6 +14,13 @@ from core.contrib import EntityType, MenuItem, PeriodicTask, RecordTab, RowFilte
 from core.db import TenantModel, tenant_db
 from core.errors import ApiError
 from core.hookspecs import hookimpl
+from core.identity.audit import audit, diff, snapshot
+from core.identity.auth import admin_required, csrf_exempt, current_user, login_required, public
+from core.identity.errors import IdentityError
+from core.identity.permissions import apply_field_rules, can, field_rules, mask_value, require, visible
+from core.identity.services import find_department, find_user
+from core.identity.tokens import create_token, revoke_token
+from core.identity.trash import move_to_trash, purge, restore
 from core.migrations import MigrationContext
 from core.plugins import PluginMeta
 from core.signals import record_created, record_deleted, record_restored, record_updated
@@ -22,10 +29,13 @@ from core.version import __version__ as CORE_VERSION
 TOOLKIT_VERSION = "1.0"
 
 __all__ = [
-    "ApiError", "CORE_VERSION", "EntityType", "MenuItem", "MigrationContext", "PeriodicTask",
-    "PluginMeta", "RecordTab", "RowFilter", "Task", "TenantModel", "TOOLKIT_VERSION", "Widget",
-    "current_kernel", "current_tenant", "hookimpl", "record_created", "record_deleted",
-    "record_restored", "record_updated", "tenant_db",
+    "ApiError", "CORE_VERSION", "EntityType", "IdentityError", "MenuItem", "MigrationContext",
+    "PeriodicTask", "PluginMeta", "RecordTab", "RowFilter", "Task", "TenantModel", "TOOLKIT_VERSION",
+    "Widget", "admin_required", "apply_field_rules", "audit", "can", "create_token", "csrf_exempt",
+    "current_kernel", "current_tenant", "current_user", "diff", "field_rules", "find_department",
+    "find_user", "hookimpl", "login_required", "mask_value", "move_to_trash", "public", "purge",
+    "record_created", "record_deleted", "record_restored", "record_updated", "require", "restore",
+    "revoke_token", "snapshot", "tenant_db", "visible",
 ]
 
 

@@ -138,6 +138,12 @@ def scope_filter(user: User, scope: str, entity: str, model: Any) -> Any:
     return column.in_(User.select(User.id).where(User.department.in_(departments)))
 
 
+def in_trash(record: Any) -> bool:
+    """Whether ``record`` (a model or a dict) has been moved to the trash."""
+    value = record.get("deleted_at") if isinstance(record, dict) else getattr(record, "deleted_at", None)
+    return value is not None
+
+
 def can(user: User | None, action: str, entity: str, record: Any = None) -> bool:
     """Combine every enabled plugin's answer by veto: any False denies, else any True allows."""
     if user is None:
@@ -173,6 +179,8 @@ def visible(query: Any, user: User | None, entity: str, model: Any, action: str 
     if not allows:
         return query.where(NOTHING)
     condition = functools.reduce(operator.or_, allows)
+    if "deleted_at" in model._meta.fields:  # the trash is absent from every list
+        condition = condition & model.deleted_at.is_null()
     for restrict in (f.restrict for f in filters if f.restrict is not None):
         condition = condition & restrict
     return query.where(condition)
