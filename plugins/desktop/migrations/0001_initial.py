@@ -1,0 +1,7 @@
+"""Personal and company layouts, announcements and their read receipts."""
+
+from plugins.desktop.models import MODELS
+
+
+def upgrade(ctx):
+    ctx.create_tables(*MODELS)
