@@ -7,12 +7,14 @@ from typing import Any
 
 from flask import Flask, abort, g, jsonify, redirect, request
 
+from core.api import init_app as init_api
 from core.config import build_config
 from core.errors import install_error_handlers
 from core.identity.auth import init_app as init_auth
 from core.kernel import Kernel
 from core.signals import connect_plugin_receivers
 from core.tasks import TaskQueue
+from core.web import init_app as init_web
 
 TENANT_PREFIX = "/t/<tenant>"
 
@@ -38,6 +40,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _install_tenant_routing(app, kernel)
     install_error_handlers(app)
     init_auth(app, kernel)
+    init_web(app, kernel)
+    init_api(app, kernel)
 
     @app.get("/healthz")
     def healthz():

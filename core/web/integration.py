@@ -6,8 +6,12 @@ from typing import Any
 
 
 def blueprints(kernel: Any) -> list:
-    return []
+    """The shell's pages (home, language switch) and the webhook admin pages."""
+    from .views import shell_blueprint
+
+    return [shell_blueprint()]
 
 
 def menu_items(kernel: Any, user: Any) -> list:
+    """The admin's webhook page; resources add their own entries."""
     return []
