@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.toolkit import EntityType, hookimpl
 from plugins.customers import models
+from plugins.customers import network_integration as network
 
 SALES = ("read", "create", "write")
 
@@ -16,14 +17,20 @@ def crm_entity_types(kernel):
                    owner_field="owner", default_rights=rights),
         EntityType(key="contact", label="Contact", label_zh="联系人", model=models.Contact,
                    default_rights=rights),
+        *network.entity_types(kernel),
     ]
 
 
 @hookimpl
 def crm_models(kernel):
-    return list(models.MODELS)
+    return [*models.MODELS, *network.models()]
 
 
 @hookimpl
 def crm_migrations(kernel):
     return "plugins.customers.migrations"
+
+
+@hookimpl
+def crm_module_enabled(kernel, tenant):
+    network.module_enabled(kernel, tenant)
