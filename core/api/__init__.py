@@ -20,3 +20,6 @@ def init_app(app: Flask, kernel: Any) -> None:
         if resource is not None:
             resources[resource.entity] = resource
     app.extensions["xietong.resources"] = resources
+    from .webhooks.service import register
+
+    register(kernel)

@@ -6,4 +6,8 @@ from typing import Any
 
 
 def blueprints(kernel: Any) -> list:
-    return []
+    """The OpenAPI document, the API page and the webhook endpoints."""
+    from .docs_views import docs_blueprint
+    from .webhooks.api import webhooks_api
+
+    return [docs_blueprint(), webhooks_api()]

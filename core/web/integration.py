@@ -8,8 +8,9 @@ from typing import Any
 def blueprints(kernel: Any) -> list:
     """The shell's pages (home, language switch) and the webhook admin pages."""
     from .views import shell_blueprint
+    from .webhook_pages import webhook_pages
 
-    return [shell_blueprint()]
+    return [shell_blueprint(), webhook_pages()]
 
 
 def menu_items(kernel: Any, user: Any) -> list:
