@@ -24,6 +24,8 @@ from flask_babel import Babel, Domain, format_date, format_datetime, format_deci
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 SESSION_LANGUAGE = "lang"
 CORE_TRANSLATIONS = Path(__file__).parent / "translations"
+# The kernel's other packages with strings of their own (identity's pages) may ship catalogs too.
+KERNEL_TRANSLATIONS = (CORE_TRANSLATIONS, Path(__file__).parent.parent / "identity" / "translations")
 
 
 def pick_language() -> str:
@@ -75,14 +77,31 @@ class PoDomain(Domain):
         self._directories = directories
 
     def get_translations(self) -> support.Translations:
-        locale = str(get_locale() or "en")
+        current = get_locale()
+        locale = str(current or "en")
         cached = self.cache.get(locale)
         if cached is not None:
             return cached
+        # Babel says zh_Hans_CN where catalogs are filed as zh_CN: try the usual spellings.
+        names = (
+            [locale]
+            if current is None
+            else list(
+                dict.fromkeys(
+                    [
+                        locale,
+                        f"{current.language}_{current.territory}" if current.territory else locale,
+                        current.language,
+                    ]
+                )
+            )
+        )
         merged = support.Translations()
         for directory in self._directories:
-            po = directory / locale / "LC_MESSAGES" / "messages.po"
-            if not po.exists():
+            po = next(
+                (p for n in names if (p := directory / n / "LC_MESSAGES" / "messages.po").exists()), None
+            )
+            if po is None:
                 continue
             with po.open("rb") as handle:
                 catalog = read_po(handle, locale=locale)
@@ -133,7 +152,7 @@ def money(value: Any, places: int = 2) -> str:
 def init_app(app: Flask, kernel: Any) -> Babel:
     """Set up Flask-Babel with the core's and plugins' catalogs and the selectors above."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
-    domain = PoDomain([CORE_TRANSLATIONS, *plugin_translation_dirs(kernel)])
+    domain = PoDomain([*KERNEL_TRANSLATIONS, *plugin_translation_dirs(kernel)])
     babel = XietongBabel(app, domain, locale_selector=pick_language, timezone_selector=pick_timezone)
     app.jinja_env.filters.update(
         datetime=lambda v, fmt="medium": format_datetime(v, fmt) if v else "",
@@ -141,6 +160,7 @@ def init_app(app: Flask, kernel: Any) -> Babel:
         money=money,
         number=lambda v: format_decimal(v) if v is not None else "",
     )
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, localized=localized, is_zh=is_zh,
-                                 current_language=pick_language)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES, localized=localized, is_zh=is_zh, current_language=pick_language
+    )
     return babel
