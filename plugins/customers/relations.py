@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g
+from peewee import SQL
 
+from core.db import tenant_db
 from core.errors import ApiError
 from core.identity.models import User, utcnow
 from core.identity.permissions import can, visible
@@ -126,27 +128,48 @@ def hidden_mode() -> str:
     return mode if mode in ("anonymous", "hide") else "anonymous"
 
 
+class VisibleCustomers:
+    """Which of many customer ids a user may read, with some of their fields.
+
+    The permission-filtered query is compiled once; each batch of ids only adds its ``IN``
+    list, so a network walk pays the engine's rules once and no per-row hook calls.
+    """
+
+    def __init__(self, user: User, *fields: Any):
+        query = Customer.select(Customer.id, *fields).where(
+            Customer.id.in_(SQL("(__IDS__)")) & Customer.deleted_at.is_null()
+        )
+        self.db = tenant_db.obj
+        self.sql, self.params = visible(query, user, "customer", Customer).sql()
+        self.at = self.sql[:self.sql.index("__IDS__")].count(self.db.param)
+
+    def rows(self, ids: Iterable[int]) -> list[tuple]:
+        """(id, *fields) of the live customers among ``ids`` that the user may read."""
+        ids = list(ids)
+        rows: list[tuple] = []
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            sql = self.sql.replace("__IDS__", ", ".join([self.db.param] * len(chunk)))
+            params = [*self.params[:self.at], *chunk, *self.params[self.at:]]
+            rows.extend(self.db.execute_sql(sql, params).fetchall())
+        return rows
+
+
 def visible_rows(user: User, ids: Iterable[int], *fields: Any) -> list[tuple]:
     """(id, *fields) of the live customers among ``ids`` that ``user`` may read."""
-    ids = list(ids)
-    rows: list[tuple] = []
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        query = Customer.select(Customer.id, *fields).where(
-            Customer.id.in_(chunk) & Customer.deleted_at.is_null()
-        )
-        rows.extend(visible(query, user, "customer", Customer).tuples())
-    return rows
+    return VisibleCustomers(user, *fields).rows(ids)
 
 
 def live_ids(ids: Iterable[int]) -> set[int]:
+    """The ids among ``ids`` of customers that exist and are not in the trash."""
     ids = list(ids)
+    db = tenant_db.obj
     found: set[int] = set()
     for start in range(0, len(ids), CHUNK):
-        query = Customer.select(Customer.id).where(
-            Customer.id.in_(ids[start:start + CHUNK]) & Customer.deleted_at.is_null()
-        )
-        found.update(row[0] for row in query.tuples())
+        chunk = ids[start:start + CHUNK]
+        sql = (f"SELECT id FROM customers_customer WHERE id IN ({', '.join([db.param] * len(chunk))}) "
+               "AND deleted_at IS NULL")
+        found.update(row[0] for row in db.execute_sql(sql, chunk).fetchall())
     return found
 
 
