@@ -24,6 +24,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session
 
 from core.errors import error_response
 from core.identity.models import User
+from core.identity.text import is_zh
 from core.identity.tokens import user_for_token
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -194,10 +195,15 @@ def authenticate() -> Any:
 
 def init_app(app: Flask, kernel: Any) -> None:
     """Install the guard and the template helpers on ``app`` (after plugins are loaded)."""
+    # Flask's defaults hold these keys already (SameSite=None), so setdefault would not do.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.before_request(authenticate)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user)
-    # Until Flask-Babel's i18n extension installs the real ``_`` (it replaces this one).
+    # Until the web shell's Flask-Babel set-up installs the real ones (it replaces these).
     app.jinja_env.globals.setdefault("_", _untranslated)
+    app.jinja_env.globals.setdefault("is_zh", is_zh)
 
 
 def _untranslated(text: str, **values: Any) -> str:

@@ -15,19 +15,23 @@ def entity_types(kernel: Any) -> list:
 
 
 def blueprints(kernel: Any) -> list:
+    from core.identity.admin_people import admin_pages
+    from core.identity.admin_rules import rule_pages
+    from core.identity.api import api
+    from core.identity.api_admin import admin_api
     from core.identity.views import pages
 
-    return [pages]
+    return [pages, admin_pages, rule_pages, api, admin_api]
 
 
 ADMIN_MENU = (
     ("users", "Users", "用户", "identity_admin.users", 900),
     ("departments", "Departments", "部门", "identity_admin.departments", 901),
     ("roles", "Roles", "角色", "identity_admin.roles", 902),
-    ("rights", "Access rights", "权限", "identity_admin.rights", 903),
-    ("field-rules", "Field rules", "字段规则", "identity_admin.field_rules", 904),
-    ("audit", "Audit log", "审计日志", "identity_admin.audit", 905),
-    ("trash", "Trash", "回收站", "identity_admin.trash", 906),
+    ("rights", "Access rights", "权限", "identity_rules.rights", 903),
+    ("field-rules", "Field rules", "字段规则", "identity_rules.field_rules", 904),
+    ("audit", "Audit log", "审计日志", "identity_rules.audit", 905),
+    ("trash", "Trash", "回收站", "identity_rules.trash_page", 906),
 )
 
 

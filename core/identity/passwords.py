@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 
 from core.identity.errors import IdentityError
 
 MIN_LENGTH = 8
 MAX_LENGTH = 1024  # argon2 copes with any length; this only bounds the work per request
-_hasher = PasswordHasher()
+_strong = PasswordHasher()  # RFC 9106's low-memory profile: 64 MiB, 3 passes
+# Apps built with TESTING=True hash with the cheapest parameters, so a test suite that creates
+# hundreds of users does not spend minutes hashing. Production never sets TESTING.
+_cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
 # Verified against when the user does not exist, so a wrong user name costs as long as a
 # wrong password and response times do not reveal which user names exist.
-_DUMMY_HASH = _hasher.hash("xietong-dummy-password")
+# Made on first use, so importing this module costs nothing.
+_DUMMY: dict[int, str] = {}
+
+
+def _hasher() -> PasswordHasher:
+    return _cheap if has_app_context() and current_app.config.get("TESTING") else _strong
 
 
 def check_policy(password: str) -> str:
@@ -28,7 +37,7 @@ def check_policy(password: str) -> str:
 
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password`` after checking the policy."""
-    return _hasher.hash(check_policy(password))
+    return _hasher().hash(check_policy(password))
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
@@ -36,7 +45,10 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     if not password or len(password) > MAX_LENGTH:
         return False
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and bool(stored_hash)
+        hasher = _hasher()
+        if not stored_hash and id(hasher) not in _DUMMY:
+            _DUMMY[id(hasher)] = hasher.hash("xietong-dummy-password")
+        return hasher.verify(stored_hash or _DUMMY[id(hasher)], password) and bool(stored_hash)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -44,6 +56,6 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 def needs_rehash(stored_hash: str) -> bool:
     """Whether a hash was made with weaker parameters than today's (rehash on next login)."""
     try:
-        return _hasher.check_needs_rehash(stored_hash)
+        return _hasher().check_needs_rehash(stored_hash)
     except InvalidHashError:
         return True

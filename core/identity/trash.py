@@ -41,6 +41,12 @@ def label_of(record: Any) -> str:
     return f"#{record.get_id()}"
 
 
+def _signal_kwargs(entity: str, record: Any, user: User | None) -> dict[str, Any]:
+    """What every record signal carries (the sender is the entity key)."""
+    return {"tenant": g.tenant.slug, "entity": entity, "record": record, "record_id": record.get_id(),
+            "user": user}
+
+
 def move_to_trash(entity: str, record: Any, user: User | None = None) -> TrashEntry:
     """Soft-delete ``record`` of ``entity``: audited, announced, restorable.
 
@@ -62,7 +68,7 @@ def move_to_trash(entity: str, record: Any, user: User | None = None) -> TrashEn
         entry = TrashEntry.create(entity=entity, record_id=record.get_id(), label=label_of(record),
                                   deleted_by=getattr(user, "id", None), deleted_at=now)
         audit("delete", entity, record.get_id(), {"deleted_at": [None, now]}, user)
-    record_deleted.send(_kernel(), tenant=g.tenant.slug, entity=entity, record=record, user=user)
+    record_deleted.send(entity, **_signal_kwargs(entity, record, user))
     return entry
 
 
@@ -86,7 +92,7 @@ def restore(entity: str, record_id: Any, user: User | None = None) -> Any:
             entry.delete_instance()
         audit("restore", entity, record_id, {"deleted_at": [record.deleted_at, None]}, user)
     record = model.get(model._meta.primary_key == record_id)
-    record_restored.send(_kernel(), tenant=g.tenant.slug, entity=entity, record=record, user=user)
+    record_restored.send(entity, **_signal_kwargs(entity, record, user))
     return record
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from peewee import fn
 
 from core.identity import services, throttle
@@ -13,18 +11,10 @@ from core.identity.auth import current_user, login_required, login_session, logo
 from core.identity.errors import IdentityError
 from core.identity.models import ApiToken, User
 from core.identity.passwords import hash_password, needs_rehash, verify_password
+from core.identity.text import _
 from core.identity.tokens import create_token, revoke_token
 
 pages = Blueprint("identity", __name__, template_folder="templates")
-
-
-def _(text: str, **values: Any) -> str:
-    """Translate with Flask-Babel when the web shell has set it up; else English."""
-    if "babel" in current_app.extensions:
-        from flask_babel import gettext
-
-        return gettext(text, **values)
-    return text % values if values else text
 
 
 def safe_next(target: str | None) -> str:

@@ -1,0 +1,5 @@
+from tests.identity.plugins.idtest.models import IdContact, IdMemo
+
+
+def upgrade(ctx):
+    ctx.create_tables(IdContact, IdMemo)
