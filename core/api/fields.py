@@ -11,20 +11,53 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from typing import Any
 
 import nh3
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 # What rich text may contain: formatting, lists, links, tables, images by URL. No script,
 # no event handlers, no style attributes, no javascript: URLs (nh3 drops them).
 RICH_TAGS = {
-    "a", "b", "blockquote", "br", "code", "em", "h1", "h2", "h3", "h4", "hr", "i", "img", "li",
-    "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr",
-    "u", "ul", "span", "div",
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "span",
+    "div",
 }
-RICH_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "td": {"colspan", "rowspan"},
-                   "th": {"colspan", "rowspan"}}
+RICH_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
 RICH_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
@@ -32,8 +65,13 @@ def sanitize_html(value: str | None) -> str | None:
     """Return ``value`` with everything that could run script removed (None stays None)."""
     if value is None:
         return None
-    return nh3.clean(str(value), tags=RICH_TAGS, attributes=RICH_ATTRIBUTES,
-                     url_schemes=RICH_URL_SCHEMES, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        str(value),
+        tags=RICH_TAGS,
+        attributes=RICH_ATTRIBUTES,
+        url_schemes=RICH_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 class RichText(fields.String):
@@ -63,7 +101,7 @@ class Money(fields.Decimal):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, float):
-            raise ValidationError("send money as a decimal string, e.g. \"1234.50\"")
+            raise ValidationError('send money as a decimal string, e.g. "1234.50"')
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -90,6 +128,28 @@ class DateTime(fields.DateTime):
         return parsed.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+class Email(fields.String):
+    """An e-mail address, or "" for none (optional contact fields are common in a CRM).
+
+    marshmallow's ``Email`` refuses "", so an optional address would need ``None``; here both
+    the empty string and a valid address are accepted and the address is lower-cased.
+    """
+
+    PATTERN = r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validate", validate.Length(max=254))
+        metadata = dict(kwargs.pop("metadata", {}) or {})
+        metadata.setdefault("pattern", self.PATTERN)
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = (super()._deserialize(value, attr, data, **kwargs) or "").strip()
+        if text and not re.fullmatch(self.PATTERN, text):
+            raise ValidationError("not a valid e-mail address")
+        return text.lower()
+
+
 def to_decimal(value: Any) -> decimal.Decimal | None:
     """A stored amount (Decimal, int or text) as a Decimal, for formatting and sums."""
     if value is None or value == "":
@@ -99,4 +159,9 @@ def to_decimal(value: Any) -> decimal.Decimal | None:
 
 def openapi_mappings() -> dict[type, tuple[str, str | None]]:
     """How these fields appear in OpenAPI (apispec's MarshmallowPlugin.map_to_openapi_type)."""
-    return {Money: ("string", "decimal"), DateTime: ("string", "date-time"), RichText: ("string", "html")}
+    return {
+        Money: ("string", "decimal"),
+        DateTime: ("string", "date-time"),
+        RichText: ("string", "html"),
+        Email: ("string", None),
+    }

@@ -50,7 +50,7 @@ def widget_for(f: ma.Field) -> str:
         return "richtext"
     if isinstance(f, ma.Boolean):
         return "checkbox"
-    if isinstance(f, ma.Email):
+    if isinstance(f, ma.Email | xf.Email):
         return "email"
     if isinstance(f, ma.URL):
         return "url"

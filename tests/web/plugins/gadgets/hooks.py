@@ -18,15 +18,22 @@ STATUSES = ("new", "active", "retired")
 
 class GadgetSchema(Schema):
     id = ma.Integer(dump_only=True)
-    name = ma.String(required=True, validate=validate.Length(min=1, max=200),
-                     metadata={"label": "Name", "label_zh": "名称"})
+    name = ma.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"label": "Name", "label_zh": "名称"},
+    )
     owner_id = UserId(allow_none=True, metadata={"label": "Owner", "label_zh": "负责人"})
-    status = ma.String(validate=validate.OneOf(STATUSES), load_default="new",
-                       metadata={"label": "Status", "label_zh": "状态"})
+    status = ma.String(
+        validate=validate.OneOf(STATUSES),
+        load_default="new",
+        metadata={"label": "Status", "label_zh": "状态"},
+    )
     amount = fields.Money(allow_none=True, metadata={"label": "Amount", "label_zh": "金额"})
-    email = ma.Email(load_default="", metadata={"label": "Email", "label_zh": "邮箱"})
-    phone = ma.String(load_default="", validate=validate.Length(max=40),
-                      metadata={"label": "Phone", "label_zh": "电话"})
+    email = fields.Email(load_default="", metadata={"label": "Email", "label_zh": "邮箱"})
+    phone = ma.String(
+        load_default="", validate=validate.Length(max=40), metadata={"label": "Phone", "label_zh": "电话"}
+    )
     profile = fields.RichText(load_default="", metadata={"label": "Profile", "label_zh": "简介"})
     active = ma.Boolean(load_default=True, metadata={"label": "Active", "label_zh": "启用"})
     due_at = fields.DateTime(allow_none=True, metadata={"label": "Due", "label_zh": "到期"})
@@ -38,21 +45,43 @@ class GadgetSchema(Schema):
 class PartSchema(Schema):
     id = ma.Integer(dump_only=True)
     gadget_id = ma.Integer(required=True, metadata={"label": "Gadget", "label_zh": "小工具"})
-    title = ma.String(required=True, validate=validate.Length(min=1, max=200),
-                      metadata={"label": "Title", "label_zh": "标题"})
-    quantity = ma.Integer(load_default=1, validate=validate.Range(min=0, max=10_000),
-                          metadata={"label": "Quantity", "label_zh": "数量"})
+    title = ma.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"label": "Title", "label_zh": "标题"},
+    )
+    quantity = ma.Integer(
+        load_default=1,
+        validate=validate.Range(min=0, max=10_000),
+        metadata={"label": "Quantity", "label_zh": "数量"},
+    )
     version = ma.Integer(dump_only=True)
 
 
 gadgets = Resource(
-    "gadget", Gadget, GadgetSchema, path="gadgets", title_field="name",
-    search=("name", "email"), sort=("name", "amount", "created_at", "due_at", "status"),
-    filters=("status", "owner_id", "active"), columns=("name", "status", "amount", "owner_id", "created_at"),
-    header=("status", "amount", "owner_id"), default_sort="-created_at",
+    "gadget",
+    Gadget,
+    GadgetSchema,
+    path="gadgets",
+    title_field="name",
+    search=("name", "email"),
+    sort=("name", "amount", "created_at", "due_at", "status"),
+    filters=("status", "owner_id", "active"),
+    columns=("name", "status", "amount", "owner_id", "created_at"),
+    header=("status", "amount", "owner_id"),
+    default_sort="-created_at",
 )
-parts = Resource("part", Part, PartSchema, path="parts", title_field="title", search=("title",),
-                 sort=("title", "quantity"), filters=("gadget_id",), columns=("title", "quantity"))
+parts = Resource(
+    "part",
+    Part,
+    PartSchema,
+    path="parts",
+    title_field="title",
+    search=("title",),
+    sort=("title", "quantity"),
+    filters=("gadget_id",),
+    columns=("title", "quantity"),
+)
 
 extras = Blueprint("gadgets_extras", __name__, url_prefix="/gadgets-extras")
 
@@ -75,11 +104,24 @@ def crm_migrations(kernel):
 @hookimpl
 def crm_entity_types(kernel):
     return [
-        EntityType(key="gadget", label="Gadgets", label_zh="小工具", model=Gadget, owner_field="owner",
-                   default_rights={"manager": ("read", "create", "write", "delete", "export"),
-                                   "sales": ("read", "create", "write")}),
-        EntityType(key="part", label="Parts", label_zh="零件", model=Part,
-                   default_rights={"sales": ("read", "create", "write")}),
+        EntityType(
+            key="gadget",
+            label="Gadgets",
+            label_zh="小工具",
+            model=Gadget,
+            owner_field="owner",
+            default_rights={
+                "manager": ("read", "create", "write", "delete", "export"),
+                "sales": ("read", "create", "write"),
+            },
+        ),
+        EntityType(
+            key="part",
+            label="Parts",
+            label_zh="零件",
+            model=Part,
+            default_rights={"sales": ("read", "create", "write")},
+        ),
     ]
 
 
@@ -99,6 +141,12 @@ def crm_record_tabs(kernel, entity, record, user):
         return None
     return [
         parts.related_tab("parts", "Parts", "零件", "gadget_id", record, order=10, count=True),
-        RecordTab(key="chart", title="Chart", title_zh="图表", endpoint="gadgets_extras.chart_tab",
-                  endpoint_args={"record_id": record.get_id()}, order=20),
+        RecordTab(
+            key="chart",
+            title="Chart",
+            title_zh="图表",
+            endpoint="gadgets_extras.chart_tab",
+            endpoint_args={"record_id": record.get_id()},
+            order=20,
+        ),
     ]
