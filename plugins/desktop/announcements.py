@@ -33,9 +33,11 @@ def manages(user: User) -> bool:
 
 
 def _audience(user: User) -> Any:
-    everyone = Announcement.roles == []
-    pattern = peewee.Value(f'%"{user.role.key}"%', converter=False)
-    return everyone | peewee.Expression(Announcement.roles, peewee.OP.LIKE, pattern)
+    everyone = Announcement.roles == peewee.Value("[]", converter=False)
+    key = user.role.key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = peewee.Value(f'%"{key}"%', converter=False)
+    addressed = peewee.NodeList((Announcement.roles, peewee.SQL("LIKE"), pattern, peewee.SQL("ESCAPE '\\'")))
+    return everyone | addressed
 
 
 def visible_query(user: User) -> Any:

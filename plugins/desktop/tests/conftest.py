@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,23 +65,31 @@ def person(kernel, client) -> Callable[..., Person]:
     return make
 
 
-def login(client: Any, tenant: str, username: str, password: str = "correct horse battery") -> None:
-    """Sign in through the login page, as a browser does (session cookie)."""
-    page = client.get(f"/t/{tenant}/login")
-    assert page.status_code == 200
-    token = _csrf_from(page.get_data(as_text=True))
-    done = client.post(f"/t/{tenant}/login", data={"username": username, "password": password,
-                                                      "csrf_token": token})
-    assert done.status_code in (302, 303), done.get_data(as_text=True)[:500]
+def browser(client: Any, kernel: Any, who: Person) -> str:
+    """Sign ``who`` in on ``client`` with a session cookie; returns the CSRF token."""
+    from core.identity.models import User
+    from core.web.testing import login
+
+    with kernel.tenant_context(who.tenant):
+        user = User.get_by_id(who.id)
+    return login(client, who.tenant, user)
 
 
-def _csrf_from(html: str) -> str:
-    import re
+@pytest.fixture
+def make_desktop_app(xietong_config) -> Iterator[Callable[[], Any]]:
+    """Another app on the same installation (as another worker process would be)."""
+    from core.app import create_app
 
-    match = re.search(r'name="csrf_token"\s+value="([^"]+)"', html) or re.search(
-        r'name="csrf-token"\s+content="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
+    made: list[Any] = []
 
+    def make() -> Any:
+        application = create_app(dict(xietong_config))
+        made.append(application)
+        return application
 
-csrf_from = _csrf_from
+    yield make
+    for application in made:
+        kernel = application.extensions["xietong"]
+        for db in [*kernel._tenant_dbs.values(), kernel.control_db]:
+            if not db.is_closed():
+                db.close()

@@ -11,14 +11,8 @@
   }
 
   function drawCharts(scope) {
-    if (!window.echarts) { return; }
-    scope.querySelectorAll(".xt-chart[data-chart]").forEach(function (el) {
-      try {
-        var chart = window.echarts.init(el);
-        chart.setOption(JSON.parse(el.dataset.chart));
-        window.addEventListener("resize", function () { chart.resize(); });
-      } catch (err) { el.textContent = String(err); }
-    });
+    // the shell's chart loader (core/web/static/xietong.js) fetches ECharts on first use
+    if (window.xietong && window.xietong.initCharts) { window.xietong.initCharts(scope); }
   }
 
   function showError(box, text, root) {
@@ -80,7 +74,7 @@
   }
 
   function status(root, text) {
-    var el = root.querySelector(".xt-status");
+    var el = root.querySelector(".xt-status") || document.querySelector(".xt-status");
     if (el) { el.textContent = text; setTimeout(function () { el.textContent = ""; }, 3000); }
   }
 
