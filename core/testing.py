@@ -44,6 +44,7 @@ def _backends() -> list[str]:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "xietong_plugins(*plugins): load exactly these plugins")
     config.addinivalue_line("markers", "xietong_config(**values): extra app configuration")
+    config.addinivalue_line("markers", "xietong_fresh_app: build an app for this test alone")
     config._xietong_backends = _backends()
 
 
@@ -91,19 +92,68 @@ def xietong_config(tmp_path, db_backend: str, request: pytest.FixtureRequest) ->
     return config
 
 
-@pytest.fixture
-def app(xietong_config: dict[str, Any]) -> Iterator[Any]:
-    """A Xietong app; its tenants and (on PostgreSQL) schemas are dropped afterwards."""
-    from core.app import create_app
-
-    application = create_app(xietong_config)
-    yield application
+def _drop_app(application: Any) -> None:
     kernel = application.extensions["xietong"]
     for tenant in kernel.tenants():
         kernel.drop_tenant(tenant.slug)
     if not kernel.control_db.is_closed():
         kernel.control_db.close()
     kernel.databases.drop_control()
+
+
+def _reset_app(application: Any, config_snapshot: dict[str, Any]) -> None:
+    """Leave a shared app as a fresh one: no tenants, no queued tasks, its own config."""
+    kernel = application.extensions["xietong"]
+    for tenant in kernel.tenants():
+        kernel.drop_tenant(tenant.slug)
+    application.config.clear()
+    application.config.update(config_snapshot)
+    application.extensions["xietong.queue"].huey.flush()
+
+
+@pytest.fixture(scope="session")
+def _xietong_shared_apps(tmp_path_factory) -> Iterator[dict[Any, Any]]:
+    apps: dict[Any, Any] = {}
+    yield apps
+    for application, _ in apps.values():
+        _drop_app(application)
+
+
+def _cache_key(config: dict[str, Any], backend: str) -> tuple:
+    ignored = {"XIETONG_DATA", "XIETONG_QUEUE_NAME", "XIETONG_SCHEMA_PREFIX", "XIETONG_CONTROL_SCHEMA"}
+    return (backend, repr(sorted((k, repr(v)) for k, v in config.items() if k not in ignored)))
+
+
+@pytest.fixture
+def app(xietong_config: dict[str, Any], db_backend: str, request: pytest.FixtureRequest,
+        _xietong_shared_apps: dict[Any, Any]) -> Iterator[Any]:
+    """A Xietong app; every tenant a test created is dropped after it.
+
+    Building an app registers every plugin's routes, which is slow, and tenants are what
+    isolates data, so tests with the same configuration share one app (per xdist worker).
+    Its config is restored and its queue emptied after each test. Mark a test
+    ``xietong_fresh_app`` when it needs an app of its own (its data folder is then
+    ``xietong_config["XIETONG_DATA"]``).
+    """
+    from core.app import create_app
+
+    if request.node.get_closest_marker("xietong_fresh_app"):
+        application = create_app(xietong_config)
+        yield application
+        _drop_app(application)
+        return
+    key = _cache_key(xietong_config, db_backend)
+    if key not in _xietong_shared_apps:
+        application = create_app(xietong_config)
+        _xietong_shared_apps[key] = (application, dict(application.config))
+    application, snapshot = _xietong_shared_apps[key]
+    for name in ("XIETONG_DATA", "XIETONG_QUEUE_NAME", "XIETONG_SCHEMA_PREFIX", "XIETONG_CONTROL_SCHEMA"):
+        if name in snapshot:  # so that tests reading xietong_config see the app they got
+            xietong_config[name] = snapshot[name]
+    try:
+        yield application
+    finally:
+        _reset_app(application, snapshot)
 
 
 @pytest.fixture
