@@ -44,10 +44,8 @@ class Contribution:
     max_stage_id: int
 
 
-def contribution(deal: Deal) -> Contribution | None:
-    """The deal's share of the aggregates, or None when it is in the trash."""
-    if deal.deleted_at is not None:
-        return None
+def contribution(deal: Deal) -> Contribution:
+    """The deal's share of the aggregates while it is counted (live; see ``Deal.counted``)."""
     return Contribution(
         owner_id=deal.owner_id, stage_id=deal.stage_id, month=month_of(deal.stage_changed_at),
         amount=cents(deal.amount), status=deal.status, max_stage_id=deal.max_stage_id,

@@ -61,7 +61,8 @@ def clean(data: Mapping[str, Any], current: Quota | None = None) -> dict[str, An
     start = _parse_date(merged.get("period_start"), "period_start")
     end = _parse_date(merged.get("period_end"), "period_end")
     if start is None or end is None:
-        raise _invalid("period_start" if start is None else "period_end", "the period needs a start and an end")
+        raise _invalid("period_start" if start is None else "period_end",
+                       "the period needs a start and an end")
     if end < start:
         raise _invalid("period_end", "the period ends before it starts")
     if (end - start).days > 3660:
@@ -267,7 +268,8 @@ def _deal_size(quota: Quota, given: Decimal | None, pipeline_stages: list,
     return None, None, 0
 
 
-def progress(quota: Quota, people: list[int] | None = None, pipeline_stages: list | None = None) -> dict[str, Any]:
+def progress(quota: Quota, people: list[int] | None = None,
+             pipeline_stages: list | None = None) -> dict[str, Any]:
     """Won in the period (by territory), attainment and the weighted open pipeline."""
     if people is None:
         people = people_of(quota)
@@ -291,5 +293,6 @@ def progress(quota: Quota, people: list[int] | None = None, pipeline_stages: lis
         "won_deals": sum(v[0] for v in won.values()),
         "attainment": str((Decimal(won_cents) / 100 / quota.amount).quantize(Decimal("0.0001"))),
         "weighted_pipeline": str(stats.money(int(weighted))),
-        "won_by_territory": {name or "": str(stats.money(int(cents or 0))) for name, cents in by_territory.tuples()},
+        "won_by_territory": {name or "": str(stats.money(int(cents or 0)))
+                             for name, cents in by_territory.tuples()},
     }

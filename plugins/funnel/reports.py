@@ -80,7 +80,8 @@ def _stage_info(stage: Stage) -> dict[str, Any]:
 
 
 def _people(ids: set[int]) -> dict[int, dict[str, Any]]:
-    rows = User.select(User.id, User.username, User.display_name, User.department).where(User.id.in_(list(ids)))
+    rows = (User.select(User.id, User.username, User.display_name, User.department)
+            .where(User.id.in_(list(ids))))
     return {u.id: {"id": u.id, "username": u.username, "name": u.display_name or u.username,
                    "department_id": u.department_id} for u in rows}
 
@@ -180,7 +181,8 @@ def _forecast_row(owner: dict, quota: Decimal | None, won: dict, open_cells: dic
         "owner": owner, "quota": None if quota is None else str(quota),
         "won": str(won_amount), "won_deals": won_n, "weighted_pipeline": str(weighted),
         "high_stage_weighted": str(high), "projected": str(won_amount + weighted),
-        "gap": str(gap), "attainment": None if not quota else str((won_amount / quota).quantize(Decimal("0.0001"))),
+        "gap": str(gap),
+        "attainment": None if not quota else str((won_amount / quota).quantize(Decimal("0.0001"))),
         "by_stage": by_stage, "at_risk": at_risk,
         "behind_pace": bool(quota) and won_amount < quota * elapsed,
     }
