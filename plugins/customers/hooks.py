@@ -34,3 +34,23 @@ def crm_migrations(kernel):
 @hookimpl
 def crm_module_enabled(kernel, tenant):
     network.module_enabled(kernel, tenant)
+
+
+@hookimpl
+def crm_tasks(kernel):
+    return [*network.tasks(kernel)]
+
+
+@hookimpl
+def crm_periodic_tasks(kernel):
+    return [*network.periodic_tasks(kernel)]
+
+
+@hookimpl
+def crm_permission_check(kernel, user, action, entity, record):
+    return network.permission_check(kernel, user, action, entity, record)
+
+
+@hookimpl
+def crm_permission_filter(kernel, user, action, entity, model):
+    return network.permission_filter(kernel, user, action, entity, model)

@@ -210,3 +210,31 @@ def test_shortest_path_through_an_anonymous_node(kernel, tenant):
         path = network.shortest_path(alice, a, c).to_dict()
         assert [n["anonymous"] for n in path["nodes"]] == [False, True, False]
         assert "secret" not in repr(path)
+
+
+def test_connectors_rank_the_customers_that_join_others(kernel, tenant):
+    with kernel.tenant_context(tenant):
+        admin = nt.act_as(nt.user("boss", "admin"))
+        broker = nt.customer("Broker")
+        left = [nt.customer(f"L{i}") for i in range(4)]
+        right = [nt.customer(f"R{i}") for i in range(4)]
+        for group in (left, right):
+            for member in group:
+                relations.add_relation(admin, member, broker.id, "friend")
+        relations.add_relation(admin, left[0], left[1].id, "competitor")
+        ranked = network.connectors(admin, left[0], depth=3)
+        assert ranked[0]["id"] == broker.id and ranked[0]["degree"] == 8
+        # the broker lies on every shortest path between the other 8 customers but one pair
+        assert ranked[0]["betweenness"] == pytest.approx(27.0)
+        assert all(item["betweenness"] == 0 for item in ranked[1:])
+        assert len(network.connectors(admin, left[0], depth=3, top=3)) == 3
+
+
+def test_connectors_never_list_anonymous_nodes(kernel, tenant):
+    with kernel.tenant_context(tenant):
+        admin = nt.act_as(nt.user("boss", "admin"))
+        alice, a, b, c = _permission_world(admin)
+        nt.act_as(alice)
+        ranked = network.connectors(alice, a, depth=3)
+        assert {item["id"] for item in ranked} == {a.id, c.id}
+        assert "secret" not in repr(ranked)

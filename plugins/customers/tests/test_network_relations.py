@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ApiError
-from plugins.customers import relations
 from plugins.customers import network_testing as nt
+from plugins.customers import relations
 from plugins.customers.relations_models import Relation, RelationType
 
 pytestmark = pytest.mark.xietong_plugins("plugins.customers:plugin")
