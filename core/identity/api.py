@@ -26,9 +26,13 @@ from core.identity.tokens import create_token, revoke_token, token_dict
 api = Blueprint("identity_api", __name__, url_prefix="/api/v1")
 
 
+API_FIELD_NAMES = {"department": "department_id", "parent": "parent_id"}  # services' names → the API's
+
+
 @api.errorhandler(IdentityError)
 def _identity_error(exc: IdentityError):
-    err = ApiError(exc.status, exc.message, fields=exc.fields())
+    fields_ = {API_FIELD_NAMES.get(name, name): messages for name, messages in exc.fields().items()}
+    err = ApiError(exc.status, exc.message, fields=fields_)
     return jsonify(err.to_dict()), err.status
 
 
