@@ -59,3 +59,43 @@ class UserId(fields.Integer):
         if number not in {option for option, _ in cached_choices(users)}:
             raise ValidationError("no such active user")
         return number
+
+
+class Reference(fields.Integer):
+    """The id of a record of another entity that the caller can see (a part's gadget).
+
+    Refuses ids of absent, trashed or invisible records with a 422 instead of letting the
+    database's foreign key fail. In forms it is a select of the first visible records.
+    """
+
+    def __init__(self, entity: str, **kwargs: Any) -> None:
+        self.entity = entity
+        metadata = dict(kwargs.pop("metadata", {}) or {})
+        metadata.setdefault("choices", self._choices)
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _resource(self) -> Any:
+        from flask import current_app
+
+        return current_app.extensions.get("xietong.resources", {}).get(self.entity)
+
+    def _choices(self) -> Choices:
+        resource = self._resource()
+        if resource is None:
+            return []
+        from flask import g
+
+        query = resource.visible_query(g.get("user")).order_by(resource.model._meta.primary_key).limit(200)
+        return [(record.get_id(), resource.title(record)) for record in query]
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        from flask import g
+
+        number = super()._deserialize(value, attr, data, **kwargs)
+        resource = self._resource()
+        if resource is None:
+            raise ValidationError(f"{self.entity} records cannot be referenced here")
+        pk = resource.model._meta.primary_key
+        if not resource.visible_query(g.get("user")).where(pk == number).exists():
+            raise ValidationError(f"no such {self.entity}")
+        return number

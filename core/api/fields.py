@@ -91,18 +91,26 @@ class RichText(fields.String):
 class Money(fields.Decimal):
     """An exact amount: a decimal string on the wire (``"1234.50"``), never a float.
 
-    Input may be a string or an integer; floats are refused because they are not exact.
+    Input may be a string or an integer; floats are refused because they are not exact, and
+    amounts are bounded (|x| < 10^15) so they fit integer minor units in any database.
     """
+
+    LIMIT = decimal.Decimal(10) ** 15
 
     def __init__(self, places: int = 2, **kwargs: Any) -> None:
         kwargs.setdefault("as_string", True)
         kwargs.setdefault("allow_nan", False)
-        super().__init__(places=places, **kwargs)
+        metadata = dict(kwargs.pop("metadata", {}) or {})
+        metadata.setdefault("pattern", rf"^-?\d{{1,15}}(\.\d{{1,{places}}})?$")
+        super().__init__(places=places, metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, float):
-            raise ValidationError('send money as a decimal string, e.g. "1234.50"')
-        return super()._deserialize(value, attr, data, **kwargs)
+            raise ValidationError("send money as a decimal string, e.g. \"1234.50\"")
+        amount = super()._deserialize(value, attr, data, **kwargs)
+        if amount is not None and abs(amount) >= self.LIMIT:
+            raise ValidationError("the amount is too large")
+        return amount
 
 
 class DateTime(fields.DateTime):

@@ -25,6 +25,7 @@ from core.signals import record_created, record_updated
 
 from .query import ListParams, fetch_page, iterate_all, parse_list_args
 
+INTEGRITY_MESSAGE = "the record refers to something that does not exist, or repeats a unique value"
 Extender = Callable[[Any, Any], Mapping[str, Any] | None]
 
 
@@ -280,9 +281,12 @@ class Resource:
         if not permissions.can(user, "create", self.entity, record):
             raise ApiError(403, f"you may not create this {self.entity} (check its owner)")
         self.before_save(record, user, True)
-        with self.model._meta.database.atomic():
-            record.save(force_insert=True)
-            _audit("create", self.entity, record.get_id(), _diff(None, _snapshot(record)), user)
+        try:
+            with self.model._meta.database.atomic():
+                record.save(force_insert=True)
+                _audit("create", self.entity, record.get_id(), _diff(None, _snapshot(record)), user)
+        except peewee.IntegrityError:
+            raise ApiError(422, INTEGRITY_MESSAGE) from None
         record_created.send(self.entity, **self._signal_kwargs(record, user))
         return record
 
@@ -307,9 +311,12 @@ class Resource:
         changes = _diff(before, _snapshot(record))
         if not changes:
             return record
-        with self.model._meta.database.atomic():
-            self._write_versioned(record, current)
-            _audit("update", self.entity, record.get_id(), changes, user)
+        try:
+            with self.model._meta.database.atomic():
+                self._write_versioned(record, current)
+                _audit("update", self.entity, record.get_id(), changes, user)
+        except peewee.IntegrityError:
+            raise ApiError(422, INTEGRITY_MESSAGE) from None
         record_updated.send(self.entity, changes=changes, **self._signal_kwargs(record, user))
         return record
 

@@ -36,6 +36,7 @@ def test_input_rules_unknown_readonly_invalid_are_422_malformed_400_wrong_type_4
             json=body,
             **kw,
         )
+
     cases = [
         ({"name": "x", "is_admin": True}, "is_admin"),  # unknown: no mass assignment
         ({"name": "x", "id": 99}, "id"),  # read-only
@@ -173,3 +174,30 @@ def test_record_tabs_endpoint_lists_the_enabled_modules_tabs(site):
     assert [t["key"] for t in tabs] == ["parts", "chart"]
     assert tabs[0]["url"] == f"/t/{site.slug}/parts/embed?gadget_id={item['id']}"
     assert tabs[0]["count"] == 0 and tabs[0]["module"] == "gadgets"
+
+
+def test_a_broken_reference_is_422_not_a_server_error(site):
+    from marshmallow import Schema
+    from marshmallow import fields as ma
+
+    from core.api.resource import Resource
+    from core.errors import ApiError
+    from tests.web.plugins.gadgets.models import Part
+
+    class LoosePart(Schema):  # no Reference field: only the database's foreign key stands guard
+        id = ma.Integer(dump_only=True)
+        gadget_id = ma.Integer(required=True)
+        title = ma.String(required=True)
+
+    loose = Resource("part", Part, LoosePart, path="loose-parts", title_field="title")
+    with in_tenant(site):
+        with pytest.raises(ApiError) as raised:
+            loose.create({"gadget_id": 4242, "title": "orphan"}, site.users["admin"])
+        assert raised.value.status == 422
+        assert Part.select().count() == 0
+    response = site.client.post(
+        f"{site.api}/parts", json={"gadget_id": 4242, "title": "x"}, headers=site.headers["admin"]
+    )
+    assert response.status_code == 422 and response.json["error"]["fields"] == {
+        "gadget_id": ["no such gadget"]
+    }

@@ -5,7 +5,7 @@ from marshmallow import Schema, validate
 from marshmallow import fields as ma
 
 from core.api import fields
-from core.api.choices import UserId
+from core.api.choices import Reference, UserId
 from core.contrib import EntityType, RecordTab
 from core.hookspecs import hookimpl
 from core.web import Resource
@@ -44,7 +44,7 @@ class GadgetSchema(Schema):
 
 class PartSchema(Schema):
     id = ma.Integer(dump_only=True)
-    gadget_id = ma.Integer(required=True, metadata={"label": "Gadget", "label_zh": "小工具"})
+    gadget_id = Reference("gadget", required=True, metadata={"label": "Gadget", "label_zh": "小工具"})
     title = ma.String(
         required=True,
         validate=validate.Length(min=1, max=200),
