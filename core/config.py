@@ -30,7 +30,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
 }
 
-ENV_KEYS = ("XIETONG_DATA", "XIETONG_DATABASE_URL", "XIETONG_REDIS_URL", "XIETONG_SECRET_KEY")
+ENV_KEYS = (
+    "XIETONG_DATA", "XIETONG_DATABASE_URL", "XIETONG_REDIS_URL", "XIETONG_SECRET_KEY",
+    # Several installations sharing one PostgreSQL database or one Redis keep apart with these.
+    "XIETONG_SCHEMA_PREFIX", "XIETONG_CONTROL_SCHEMA", "XIETONG_QUEUE_NAME",
+)
 
 
 def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:

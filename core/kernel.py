@@ -37,6 +37,11 @@ CORE_PLUGIN = PluginMeta(
     description="Kernel: tenants, identity, permissions, UI shell, API framework.", builtin=True,
 )
 RUNTIME_TTL_SECONDS = 2.0
+# Hooks called once per app at start-up with only ``kernel`` (see core/hookspecs.py).
+STARTUP_HOOKS = (
+    "crm_entity_types", "crm_models", "crm_migrations", "crm_blueprints", "crm_cli_commands",
+    "crm_tasks", "crm_periodic_tasks", "crm_signal_receivers",
+)
 
 
 class Kernel:
@@ -62,6 +67,7 @@ class Kernel:
         self.order: list[str] = []
         self.entity_types: dict[str, Any] = {}
         self.blueprint_owner: dict[str, str] = {}
+        self._startup_answers: dict[tuple[str, str], Any] = {}
         self.tasks: dict[str, Any] = {}
         self.periodic_tasks: list[tuple[str, Any]] = []
         self._signal_receivers: list[Any] = []  # strong refs: receivers live as long as the app
@@ -78,6 +84,37 @@ class Kernel:
         order = plugin_loader.resolve_dependencies(self.plugins)
         order.remove("core")
         self.order = plugin_loader.register_hooks(self.pm, self.plugins, ["core", *order])
+        self._call_startup_hooks()
+
+    def _call_startup_hooks(self) -> None:
+        """Call each plugin's start-up hooks once, in its own try, and keep the answers.
+
+        A plugin whose start-up hook raises (a lazy import that fails, a bug) is marked broken,
+        with its dependents, instead of stopping the app. ``each_plugin`` serves the kept
+        answers, so these hooks still run once per app.
+        """
+        for name in list(self.order):
+            if name == "core" or name not in self.order:
+                continue
+            impls = {hook: next((i for i in getattr(self.pm.hook, hook).get_hookimpls()
+                                 if i.plugin_name == name), None) for hook in STARTUP_HOOKS}
+            answers: dict[tuple[str, str], Any] = {}
+            try:
+                for hook, impl in impls.items():
+                    if impl is not None:
+                        answers[(hook, name)] = impl.function(**{arg: self for arg in impl.argnames})
+            except Exception as exc:
+                self._disable_plugin(name, f"hook {hook} failed: {type(exc).__name__}: {exc}")
+                continue
+            self._startup_answers.update(answers)
+
+    def _disable_plugin(self, name: str, reason: str) -> None:
+        self.plugins[name].mark_broken(reason)
+        self.pm.unregister(name=name)
+        self.order.remove(name)
+        for other in list(self.order):
+            if name in self.plugins[other].meta.depends:
+                self._disable_plugin(other, f"depends on broken plugin {name}")
 
     def healthy(self) -> list[str]:
         """Healthy plugin names in dependency order (``core`` first)."""
@@ -94,7 +131,10 @@ class Kernel:
             impl = impls.get(name)
             if impl is None or (only is not None and name not in only):
                 continue
-            result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            if (hook_name, name) in self._startup_answers:
+                result = self._startup_answers[(hook_name, name)]
+            else:
+                result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             if result is not None:
                 yield name, result
 
