@@ -57,6 +57,69 @@ def impl_names(caller: Any) -> set[str]:
     return {impl.plugin_name for impl in caller.get_hookimpls()}
 
 
+# -- requests as a signed-in user ----------------------------------------------------------------
+
+
+class SignedIn:
+    """A test client that is signed in, as an admin, to every tenant whose URLs it opens.
+
+    Every tenant request needs a signed-in user (core.identity's guard); the kernel tests are
+    about routing, modules and isolation, so each tenant gets an admin account the first time
+    the client visits it, bound to the session as the login page would (core.web.testing).
+    """
+
+    USERNAME = "kernel-tester"
+
+    def __init__(self, app: Any):
+        self.app = app
+        self.kernel = app.extensions["xietong"]
+        self.client = app.test_client()
+        self._signed_in: set[str] = set()
+
+    def _sign_in(self, path: str) -> None:
+        from core.identity.models import User
+        from core.tenancy import Tenant
+        from core.web.testing import login, make_user
+
+        parts = path.split("/")
+        if len(parts) < 3 or parts[1] != "t" or parts[2] in self._signed_in:
+            return
+        slug = parts[2]
+        with self.app.app_context():
+            if Tenant.get_or_none(Tenant.slug == slug) is None:
+                return
+        with self.kernel.tenant_context(slug):
+            user = User.get_or_none(User.username == self.USERNAME)
+        user = user or make_user(self.kernel, slug, self.USERNAME, role="admin")
+        login(self.client, slug, user)
+        self._signed_in.add(slug)
+
+    def open(self, path: str, method: str = "GET", **kwargs: Any) -> Any:
+        from core.web.testing import CSRF_VALUE
+
+        self._sign_in(path)
+        headers = {"X-CSRF-Token": CSRF_VALUE, **kwargs.pop("headers", {})}
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.open(path, "GET", **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.open(path, "POST", **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        return self.open(path, "PATCH", **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.open(path, "DELETE", **kwargs)
+
+
+@pytest.fixture
+def browser(app) -> SignedIn:
+    """Like ``client``, but signed in as an admin of each tenant it visits."""
+    return SignedIn(app)
+
+
 # -- command line ------------------------------------------------------------------------------
 
 
@@ -127,30 +190,17 @@ def _free_port() -> int:
 
 
 class Installation:
-    """A data folder (and, on PostgreSQL, a database of its own) for the real ``xietong``."""
+    """A data folder (and, on PostgreSQL, its schemas) for the real ``xietong`` program."""
 
-    def __init__(self, tmp_path: Path, db_backend: str):
+    def __init__(self, tmp_path: Path, database_url: str | None):
         self.data = tmp_path / "installation"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("XIETONG_")}
-        self.env.update(XIETONG_DATA=str(self.data), PYTHONUNBUFFERED="1")
-        self.database: str | None = None
-        if db_backend == "postgres":
-            self.database = f"xt_{uuid.uuid4().hex[:12]}"
-            self._admin(f'CREATE DATABASE "{self.database}"')
-            base = postgres_url().rsplit("/", 1)[0]
-            self.env["XIETONG_DATABASE_URL"] = f"{base}/{self.database}"
+        # the program runs this checkout's code, wherever the package was installed from
+        path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+        self.env.update(XIETONG_DATA=str(self.data), PYTHONUNBUFFERED="1", PYTHONPATH=path)
+        if database_url:
+            self.env["XIETONG_DATABASE_URL"] = database_url
         self.program = shutil.which("xietong") or str(Path(sys.executable).parent / "xietong")
-
-    @staticmethod
-    def _admin(sql: str) -> None:
-        import psycopg2
-
-        conn = psycopg2.connect(postgres_url())
-        conn.autocommit = True
-        try:
-            conn.cursor().execute(sql)
-        finally:
-            conn.close()
 
     def run(self, *args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
         done = subprocess.run([self.program, *args], env=self.env, input=input, capture_output=True,
@@ -160,21 +210,35 @@ class Installation:
         return done
 
     def serve(self) -> tuple[subprocess.Popen, str]:
-        """Start ``xietong run`` on a free port; returns the process and the printed address."""
+        """Start ``xietong run`` on a free port; returns the process and the line it printed."""
         port = _free_port()
         proc = subprocess.Popen([self.program, "run", "--port", str(port)], env=self.env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 cwd=self.data.parent)
-        first = proc.stdout.readline()
-        return proc, first
-
-    def close(self) -> None:
-        if self.database:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        for _ in range(50):  # log lines (warnings) may come first
+            line = proc.stdout.readline()
+            if not line or line.startswith("Xietong CRM"):
+                return proc, line
+        return proc, ""
 
 
 @pytest.fixture
 def installation(tmp_path: Path, db_backend: str) -> Iterator[Installation]:
-    inst = Installation(tmp_path, db_backend)
+    """An installation for the real program; on PostgreSQL, schemas of its own in the test database."""
+    inst = Installation(tmp_path, postgres_url() if db_backend == "postgres" else None)
+    if db_backend == "postgres":
+        tag = uuid.uuid4().hex[:10]
+        inst.env.update(XIETONG_SCHEMA_PREFIX=f"p{tag}_", XIETONG_CONTROL_SCHEMA=f"p{tag}_control")
     yield inst
-    inst.close()
+    if db_backend == "postgres":
+        import psycopg2
+
+        conn = psycopg2.connect(postgres_url())
+        conn.autocommit = True
+        try:
+            cursor = conn.cursor()
+            cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"p{tag}\\_%",))
+            for (schema,) in cursor.fetchall():
+                cursor.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        finally:
+            conn.close()

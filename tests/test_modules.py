@@ -65,25 +65,25 @@ def test_disabling_refuses_while_an_enabled_module_depends_on_it(kernel, tenant)
     assert _enabled(kernel, tenant) == {"core", "pulse"}
 
 
-def test_disabled_module_is_404_there_and_200_elsewhere(kernel, client, tenant_factory):
+def test_disabled_module_is_404_there_and_200_elsewhere(kernel, browser, tenant_factory):
     on = tenant_factory()
     off = tenant_factory()
-    note = client.post(f"/t/{off}/api/v1/notes", json={"title": "kept"}).json
+    note = browser.post(f"/t/{off}/api/v1/notes", json={"title": "kept"}).json
     kernel.disable_modules(off, ["tags", "notes"])
 
     for path in ("/notes/", f"/notes/{note['id']}", "/api/v1/notes", f"/api/v1/notes/{note['id']}",
                  f"/api/v1/notes/{note['id']}/tags"):
-        assert client.get(f"/t/{off}{path}").status_code == 404, path
-        assert client.get(f"/t/{on}{path}").status_code in (200, 404)
-    assert client.get(f"/t/{on}/notes/").status_code == 200
-    assert client.get(f"/t/{on}/api/v1/notes").status_code == 200
-    missing = client.get(f"/t/{off}/api/v1/notes")
+        assert browser.get(f"/t/{off}{path}").status_code == 404, path
+        assert browser.get(f"/t/{on}{path}").status_code in (200, 404)
+    assert browser.get(f"/t/{on}/notes/").status_code == 200
+    assert browser.get(f"/t/{on}/api/v1/notes").status_code == 200
+    missing = browser.get(f"/t/{off}/api/v1/notes")
     assert missing.json["error"]["code"] == "not_found"
     # writes too: the module does not exist there
-    assert client.post(f"/t/{off}/api/v1/notes", json={"title": "x"}).status_code == 404
-    assert client.delete(f"/t/{off}/api/v1/notes/{note['id']}").status_code == 404
+    assert browser.post(f"/t/{off}/api/v1/notes", json={"title": "x"}).status_code == 404
+    assert browser.delete(f"/t/{off}/api/v1/notes/{note['id']}").status_code == 404
     # the modules still enabled keep answering
-    assert client.get(f"/t/{off}/pulse/").status_code == 200
+    assert browser.get(f"/t/{off}/pulse/").status_code == 200
 
 
 def _contributions(kernel, slug, record, user) -> tuple[list, list, list]:
@@ -113,12 +113,12 @@ def test_disabled_module_contributes_no_hooks_there(kernel, tenant_factory):
     assert "notes.count" not in {w.key for w in widgets}
 
 
-def test_signal_receivers_of_a_disabled_module_do_not_run(kernel, client, tenant_factory):
+def test_signal_receivers_of_a_disabled_module_do_not_run(kernel, browser, tenant_factory):
     on = tenant_factory()
     off = tenant_factory()
     kernel.disable_modules(off, ["tags", "notes"])
     for slug in (on, off):
-        assert client.post(f"/t/{slug}/api/v1/pulse/beats", json={"label": slug}).status_code == 201
+        assert browser.post(f"/t/{slug}/api/v1/pulse/beats", json={"label": slug}).status_code == 201
     with kernel.tenant_context(on):
         assert [(e.entity, e.record_id) for e in NoteEvent.select()] == [("beat", 1)]
     with kernel.tenant_context(off):  # the table is still there (data kept), but nothing was heard
@@ -127,19 +127,19 @@ def test_signal_receivers_of_a_disabled_module_do_not_run(kernel, client, tenant
     assert (on, "beat") in kernel.app.extensions["notes.heard"]
 
 
-def test_data_is_kept_and_comes_back_when_re_enabled(kernel, client, tenant):
-    created = client.post(f"/t/{tenant}/api/v1/notes", json={"title": "remember me", "body": "內容"}).json
-    tag = client.post(f"/t/{tenant}/api/v1/notes/{created['id']}/tags", json={"label": "vip"}).json
+def test_data_is_kept_and_comes_back_when_re_enabled(kernel, browser, tenant):
+    created = browser.post(f"/t/{tenant}/api/v1/notes", json={"title": "remember me", "body": "內容"}).json
+    tag = browser.post(f"/t/{tenant}/api/v1/notes/{created['id']}/tags", json={"label": "vip"}).json
     kernel.disable_modules(tenant, ["tags", "notes"])
-    assert client.get(f"/t/{tenant}/api/v1/notes/{created['id']}").status_code == 404
+    assert browser.get(f"/t/{tenant}/api/v1/notes/{created['id']}").status_code == 404
     with kernel.tenant_context(tenant):
         assert Note.get_by_id(created["id"]).title == "remember me"
 
     assert kernel.enable_modules(tenant, ["tags"]) == ["notes", "tags"]
 
-    assert client.get(f"/t/{tenant}/api/v1/notes/{created['id']}").json == created
-    assert client.get(f"/t/{tenant}/api/v1/tags/{tag['id']}").json == tag
-    titles = [n["title"] for n in client.get(f"/t/{tenant}/api/v1/notes").json["items"]]
+    assert browser.get(f"/t/{tenant}/api/v1/notes/{created['id']}").json == created
+    assert browser.get(f"/t/{tenant}/api/v1/tags/{tag['id']}").json == tag
+    titles = [n["title"] for n in browser.get(f"/t/{tenant}/api/v1/notes").json["items"]]
     assert titles.count("Welcome to notes") == 1  # crm_module_enabled seeding is idempotent
 
 
@@ -162,12 +162,12 @@ def test_hook_callers_are_cached_per_enabled_set(kernel, tenant_factory):
     assert kernel.runtime(only_pulse).hooks is one.hooks
 
 
-def test_a_change_made_by_another_process_reaches_a_running_app(kernel, client, tenant, make_app,
+def test_a_change_made_by_another_process_reaches_a_running_app(kernel, browser, tenant, make_app,
                                                                  monkeypatch):
-    assert client.get(f"/t/{tenant}/pulse/").status_code == 200
+    assert browser.get(f"/t/{tenant}/pulse/").status_code == 200
     admin_process = make_app(plugins=[NOTES, TAGS, PULSE], share=True).extensions["xietong"]
     admin_process.disable_modules(tenant, ["pulse"])
     monkeypatch.setattr(kernel_module, "RUNTIME_TTL_SECONDS", 0.0)  # the cache's lifetime has passed
-    assert client.get(f"/t/{tenant}/pulse/").status_code == 404
+    assert browser.get(f"/t/{tenant}/pulse/").status_code == 404
     admin_process.enable_modules(tenant, ["pulse"])
-    assert client.get(f"/t/{tenant}/pulse/").status_code == 200
+    assert browser.get(f"/t/{tenant}/pulse/").status_code == 200

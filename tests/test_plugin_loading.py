@@ -30,6 +30,11 @@ CASES = {
                                              "hookimpl but can not be found in the hookspec"},
     ),
     "unknown crm_ hook": (["unknown_hook"], {"unknown_hook": "unknown hook 'crm_menu_itmes'"}),
+    "start-up hook raises": (
+        ["broken_startup"],
+        {"broken_startup": "hook crm_blueprints failed: ModuleNotFoundError: "
+                           "No module named 'tests.plugins.broken_startup.views'"},
+    ),
     "incompatible core version": (["old_core"], {"old_core": "needs core >=9,<10, this is core 0.1.0"}),
     "dependent of a broken plugin": (
         ["broken_import", "leans_on_broken"],
@@ -51,7 +56,7 @@ def case(request, xietong_config):
     return broken
 
 
-def test_broken_plugin_is_reported_and_the_rest_runs(case, app, kernel, client, tenant_factory, cli):
+def test_broken_plugin_is_reported_and_the_rest_runs(case, app, kernel, browser, tenant_factory, cli):
     for name, reason in case.items():
         entry = kernel.plugins[name]
         assert entry.status == "broken" and not entry.ok
@@ -62,14 +67,15 @@ def test_broken_plugin_is_reported_and_the_rest_runs(case, app, kernel, client, 
     assert kernel.healthy() == ["core", "notes"]
 
     # nothing of a broken plugin stays registered, not even its valid hook implementations
-    for hook in ("crm_menu_items", "crm_dashboard_widgets"):
+    for hook in ("crm_menu_items", "crm_dashboard_widgets", "crm_entity_types"):
         assert impl_names(getattr(kernel.pm.hook, hook)) <= {"core", "notes"}
+    assert "startup_thing" not in kernel.entity_types
 
     # the rest of the app works: a tenant gets the healthy modules, their pages answer
     slug = tenant_factory()
     assert {m for m, on in kernel.module_states(slug).items() if on} == {"core", "notes"}
-    assert client.get(f"/t/{slug}/notes/").status_code == 200
-    assert client.post(f"/t/{slug}/api/v1/notes", json={"title": "still works"}).status_code == 201
+    assert browser.get(f"/t/{slug}/notes/").status_code == 200
+    assert browser.post(f"/t/{slug}/api/v1/notes", json={"title": "still works"}).status_code == 201
     with kernel.tenant_context(slug) as runtime:
         keys = [i.key for i in flatten(runtime.hooks.crm_menu_items(kernel=kernel, user=make_user()))]
     assert "notes" in keys
@@ -92,10 +98,10 @@ def test_broken_plugin_is_reported_and_the_rest_runs(case, app, kernel, client, 
 
 
 @pytest.mark.xietong_plugins(NOTES, TAGS, *(plugin_ref(n) for n in ALL_BROKEN))
-def test_every_kind_of_broken_plugin_at_once(kernel, client, tenant, cli):
+def test_every_kind_of_broken_plugin_at_once(kernel, browser, tenant, cli):
     assert kernel.healthy() == ["core", "notes", "tags"]
     assert sorted(n for n, e in kernel.plugins.items() if not e.ok) == ALL_BROKEN
-    assert client.get(f"/t/{tenant}/notes/").status_code == 200
+    assert browser.get(f"/t/{tenant}/notes/").status_code == 200
     listed = cli("module", "list", "--tenant", tenant).stdout.splitlines()
     assert "notes\t1.2.0\tenabled" in listed
     assert "tags\t0.3.0\tenabled" in listed
@@ -107,7 +113,7 @@ def test_every_kind_of_broken_plugin_at_once(kernel, client, tenant, cli):
 
 @pytest.mark.xietong_plugins(NOTES, "tests.plugins.notes.models:MODELS",
                              "tests.plugins.no_such_plugin:plugin")
-def test_entry_that_is_not_a_plugin_or_cannot_be_imported(kernel, client, tenant):
+def test_entry_that_is_not_a_plugin_or_cannot_be_imported(kernel, browser, tenant):
     assert kernel.plugins["models"].reason == (
         "entry point does not name a core.toolkit.PluginMeta (got list)"
     )
@@ -115,7 +121,7 @@ def test_entry_that_is_not_a_plugin_or_cannot_be_imported(kernel, client, tenant
         "import failed: ModuleNotFoundError: No module named 'tests.plugins.no_such_plugin'"
     )
     assert kernel.healthy() == ["core", "notes"]
-    assert client.get(f"/t/{tenant}/notes/").status_code == 200
+    assert browser.get(f"/t/{tenant}/notes/").status_code == 200
 
 
 @pytest.mark.xietong_plugins(NOTES, TAGS)
