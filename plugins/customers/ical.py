@@ -178,11 +178,12 @@ class _RowError(Exception):
 def _when(event: icalendar.Event, name: str, tz: ZoneInfo) -> tuple[dt.datetime, bool, str | None]:
     """(aware moment, all-day?, zone name) of DTSTART/DTEND; floating times take ``tz``."""
     prop = event.get(name)
+    label = "start" if name == "DTSTART" else "end"
     try:
         value = prop.dt
         tzid = prop.params.get("TZID") if hasattr(prop, "params") else None
     except (AttributeError, ValueError, TypeError) as exc:
-        raise _RowError(name.lower(), f"malformed {name}") from exc
+        raise _RowError(label, f"malformed {name}") from exc
     if isinstance(value, dt.datetime):
         zone_name = getattr(value.tzinfo, "key", None) or (tzid if tzid and times.valid_zone(tzid) else None)
         if value.tzinfo is None:
@@ -190,7 +191,7 @@ def _when(event: icalendar.Event, name: str, tz: ZoneInfo) -> tuple[dt.datetime,
         return value, False, zone_name
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time(), tzinfo=tz), True, None
-    raise _RowError(name.lower(), f"malformed {name}")
+    raise _RowError(label, f"malformed {name}")
 
 
 def _event_input(event: icalendar.Event, tz: ZoneInfo, customer_id: int | None) -> tuple[str, dict[str, Any]]:
