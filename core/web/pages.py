@@ -63,6 +63,17 @@ def owner_schema_field(resource: Any) -> str | None:
     return None
 
 
+def all_errors(resource: Any, data: dict[str, Any], found: dict[str, list[str]], partial: bool) -> dict:
+    """Errors of the whole form at once: those found reading it plus the schema's own."""
+    if not found:
+        return found
+    try:
+        resource.load({k: v for k, v in data.items() if k not in found}, g.user, partial=True)
+    except ApiError as exc:
+        return {**exc.fields, **found}
+    return found
+
+
 def page_blueprint(resource: Any) -> Blueprint:
     """A fresh blueprint (one per app) with the resource's pages."""
     bp = Blueprint(f"{resource.name}_pages", __name__, url_prefix=f"/{resource.path}")
@@ -157,6 +168,7 @@ def page_blueprint(resource: Any) -> Blueprint:
         if request.method == "POST":
             data, errors = form_input(fields, request.form)
             raw = request.form.to_dict()
+            errors = all_errors(resource, data, errors, partial=False)
             if not errors:
                 try:
                     record = resource.create(data, g.user)
@@ -207,6 +219,7 @@ def page_blueprint(resource: Any) -> Blueprint:
         if request.method == "POST":
             data, errors = form_input(fields, request.form)
             raw = request.form.to_dict()
+            errors = all_errors(resource, data, errors, partial=True)
             sent = request.form.get("version", "")
             if not errors:
                 try:
