@@ -40,10 +40,10 @@ def _walk(rng: random.Random, open_stages: list[Stage], won: Stage, lost: Stage,
         if at >= now:
             break
         roll = rng.random()
-        if roll < 0.05:
+        if roll < 0.03:
             path.append((lost, at))
             return path
-        index += 1 if roll < 0.75 else (2 if roll < 0.85 else -1)
+        index += 1 if roll < 0.6 else (2 if roll < 0.65 else -1)  # deals slip back, too
         index = max(0, index)
         if index >= len(open_stages):
             path.append((won, at))
@@ -55,7 +55,7 @@ def _walk(rng: random.Random, open_stages: list[Stage], won: Stage, lost: Stage,
 
 
 def generate(n_deals: int, customer_ids: Sequence[int], owner_ids: Sequence[int], *, seed: int = 7,
-             years: float = 3.0, mean_steps: float = 10.0, batch: int = 20000,
+             years: float = 3.0, mean_steps: float = 24.0, batch: int = 20000,
              progress: Callable[[int], Any] | None = None, first_id: int | None = None) -> int:
     """Insert ``n_deals`` deals of the default pipeline with their history; returns the number
     of history rows. Rebuilds the aggregates at the end. Run inside a tenant context."""
