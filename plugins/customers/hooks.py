@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.toolkit import EntityType, hookimpl
 from plugins.customers import models
 from plugins.customers import network_integration as network
+from plugins.customers import pool_integration as pool
 
 SALES = ("read", "create", "write")
 
@@ -18,12 +19,13 @@ def crm_entity_types(kernel):
         EntityType(key="contact", label="Contact", label_zh="联系人", model=models.Contact,
                    default_rights=rights),
         *network.entity_types(kernel),
+        *pool.entity_types(kernel),
     ]
 
 
 @hookimpl
 def crm_models(kernel):
-    return [*models.MODELS, *network.models()]
+    return [*models.MODELS, *network.models(), *pool.models()]
 
 
 @hookimpl
@@ -34,23 +36,45 @@ def crm_migrations(kernel):
 @hookimpl
 def crm_module_enabled(kernel, tenant):
     network.module_enabled(kernel, tenant)
+    pool.module_enabled(kernel, tenant)
 
 
 @hookimpl
 def crm_tasks(kernel):
-    return [*network.tasks(kernel)]
+    return [*pool.tasks(kernel), *network.tasks(kernel)]
 
 
 @hookimpl
 def crm_periodic_tasks(kernel):
-    return [*network.periodic_tasks(kernel)]
+    return [*pool.periodic_tasks(kernel), *network.periodic_tasks(kernel)]
 
 
 @hookimpl
 def crm_permission_check(kernel, user, action, entity, record):
-    return network.permission_check(kernel, user, action, entity, record)
+    return network.combine_checks(
+        pool.permission_check(kernel, user, action, entity, record),
+        network.permission_check(kernel, user, action, entity, record),
+    )
 
 
 @hookimpl
 def crm_permission_filter(kernel, user, action, entity, model):
-    return network.permission_filter(kernel, user, action, entity, model)
+    return network.combine_filters(
+        pool.permission_filter(kernel, user, action, entity, model),
+        network.permission_filter(kernel, user, action, entity, model),
+    )
+
+
+@hookimpl
+def crm_signal_receivers(kernel):
+    return [*pool.signal_receivers(kernel)]
+
+
+@hookimpl
+def crm_dashboard_widgets(kernel, user):
+    return [*pool.dashboard_widgets(kernel, user)]
+
+
+@hookimpl
+def crm_cli_commands(kernel):
+    return [*pool.cli_commands(kernel)]
