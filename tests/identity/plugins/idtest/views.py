@@ -104,13 +104,13 @@ PAGE = """<ul id="records">{% for r in rows %}<li data-id="{{ r.id }}">{% for k,
 <span class="{{ k }}">{{ v }}</span>{% endfor %}</li>{% endfor %}</ul>"""
 
 
-@pages.get("/<path>/")
+@pages.get("/<any(idcontacts, idmemos):path>/")
 def list_page(path: str):
     entity, rows, rules = listed(path)
     return render_template_string(PAGE, rows=[dump(entity, r, rules) for r in rows])
 
 
-@pages.get("/<path>/<int:record_id>")
+@pages.get("/<any(idcontacts, idmemos):path>/<int:record_id>")
 def detail_page(path: str, record_id: int):
     entity, record = one(path, record_id)
     rules = tk.field_rules(tk.current_user(), entity)
@@ -122,13 +122,13 @@ def detail_page(path: str, record_id: int):
 api = Blueprint("idtest_api", __name__, url_prefix="/api/v1")
 
 
-@api.get("/<path>")
+@api.get("/<any(idcontacts, idmemos):path>")
 def api_list(path: str):
     entity, rows, rules = listed(path)
     return jsonify(items=[dump(entity, r, rules) for r in rows], next=None)
 
 
-@api.get("/<path>/export")
+@api.get("/<any(idcontacts, idmemos):path>/export")
 def api_export(path: str):
     entity, rows, rules = listed(path, "export")
     out = io.StringIO()
@@ -142,13 +142,13 @@ def api_export(path: str):
     return Response(out.getvalue(), mimetype="text/csv")
 
 
-@api.get("/<path>/<int:record_id>")
+@api.get("/<any(idcontacts, idmemos):path>/<int:record_id>")
 def api_detail(path: str, record_id: int):
     entity, record = one(path, record_id)
     return jsonify(dump(entity, record, tk.field_rules(tk.current_user(), entity)))
 
 
-@api.post("/<path>")
+@api.post("/<any(idcontacts, idmemos):path>")
 def api_create(path: str):
     entity, model, _, _ = kind(path)
     user = tk.current_user()
@@ -163,7 +163,7 @@ def api_create(path: str):
     return jsonify(dump(entity, record, tk.field_rules(user, entity))), 201
 
 
-@api.patch("/<path>/<int:record_id>")
+@api.patch("/<any(idcontacts, idmemos):path>/<int:record_id>")
 def api_update(path: str, record_id: int):
     entity, record = one(path, record_id, "write")
     values = validated(path, partial=True)
@@ -179,7 +179,7 @@ def api_update(path: str, record_id: int):
     return jsonify(dump(entity, record, tk.field_rules(tk.current_user(), entity)))
 
 
-@api.delete("/<path>/<int:record_id>")
+@api.delete("/<any(idcontacts, idmemos):path>/<int:record_id>")
 def api_delete(path: str, record_id: int):
     entity, record = one(path, record_id, "delete")
     tk.move_to_trash(entity, record)
