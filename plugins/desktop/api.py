@@ -167,7 +167,7 @@ def delete_company():
     if not _may_arrange(user):
         raise ApiError(403, "you may not arrange the company desktop")
     role = _role_arg(request.args.get("role"))
-    if not services.delete_company(role):
+    if not services.delete_company(role, user):
         raise ApiError(404, "there is no such layout")
     company_layout_changed.send(_kernel(), tenant=g.tenant.slug, role=role, user=user)
     return "", 204

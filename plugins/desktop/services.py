@@ -12,6 +12,7 @@ from typing import Any
 from flask import g
 
 from core.contrib import Widget
+from core.identity.audit import audit
 from core.identity.models import Role, User, utcnow
 from plugins.desktop import registry
 from plugins.desktop.cache import WidgetCache, build_cache
@@ -168,18 +169,33 @@ def default_columns(kernel: Any, widgets: dict[str, Widget]) -> list[dict[str, A
     return list(columns.values())
 
 
+def _stored_columns(role: str) -> list[dict[str, Any]] | None:
+    row = CompanyLayout.get_or_none(CompanyLayout.role == role)
+    return None if row is None else row.columns
+
+
 def save_company(role: str, columns: list[dict[str, Any]], actor: User) -> None:
-    """Store the columns for ``role`` ("" = everyone); validation is the schema's job."""
+    """Store the columns for ``role`` ("" = everyone), audited; validation is the schema's job."""
     now = utcnow()
-    updated = CompanyLayout.update(columns=columns, updated_at=now, updated_by=actor.id).where(
-        CompanyLayout.role == role).execute()
-    if not updated:
-        CompanyLayout.create(role=role, columns=columns, updated_at=now, updated_by=actor.id)
+    with CompanyLayout._meta.database.atomic():
+        before = _stored_columns(role)
+        updated = CompanyLayout.update(columns=columns, updated_at=now, updated_by=actor.id).where(
+            CompanyLayout.role == role).execute()
+        if not updated:
+            CompanyLayout.create(role=role, columns=columns, updated_at=now, updated_by=actor.id)
+        audit("update" if updated else "create", "company_desktop", role or "*",
+              {"columns": [before, columns]}, actor)
 
 
-def delete_company(role: str) -> bool:
-    """Remove ``role``'s own layout (it inherits the company-wide one again)."""
-    return bool(CompanyLayout.delete().where(CompanyLayout.role == role).execute())
+def delete_company(role: str, actor: User) -> bool:
+    """Remove ``role``'s own layout (it inherits the company-wide one again), audited."""
+    with CompanyLayout._meta.database.atomic():
+        before = _stored_columns(role)
+        if before is None:
+            return False
+        CompanyLayout.delete().where(CompanyLayout.role == role).execute()
+        audit("delete", "company_desktop", role or "*", {"columns": [before, None]}, actor)
+    return True
 
 
 def role_keys() -> list[str]:

@@ -108,6 +108,19 @@ def test_company_layout_per_role_and_inheritance(tenant, person):
     assert admin.delete(COMPANY, query_string={"role": "manager"}).status_code == 404
 
 
+def test_company_layout_changes_are_audited(kernel, tenant, person):
+    from core.identity.models import AuditEntry
+
+    admin = person(tenant, "root", role="admin")
+    admin.put(COMPANY, json={"role": "sales", "columns": [{"title": "A", "widgets": ["lab.count"]}]})
+    admin.put(COMPANY, json={"role": "sales", "columns": [{"title": "B", "widgets": []}]})
+    admin.delete(COMPANY, query_string={"role": "sales"})
+    with kernel.tenant_context(tenant):
+        rows = list(AuditEntry.select().where(AuditEntry.entity == "company_desktop").order_by(AuditEntry.id))
+    assert [(r.action, r.record_id, r.username) for r in rows] == [
+        ("create", "sales", "root"), ("update", "sales", "root"), ("delete", "sales", "root")]
+
+
 def test_only_arrangers_may_change_or_read_other_roles(tenant, person):
     seller = person(tenant, "s")
     body = {"columns": [{"title": "Mine", "widgets": ["lab.count"]}]}
