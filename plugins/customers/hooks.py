@@ -72,9 +72,24 @@ def crm_signal_receivers(kernel):
 
 @hookimpl
 def crm_dashboard_widgets(kernel, user):
-    return [*pool.dashboard_widgets(kernel, user)]
+    return [*pool.dashboard_widgets(kernel, user), *network.dashboard_widgets(kernel, user)]
 
 
 @hookimpl
 def crm_cli_commands(kernel):
     return [*pool.cli_commands(kernel)]
+
+
+@hookimpl
+def crm_blueprints(kernel):
+    return [*network.blueprints(kernel)]
+
+
+@hookimpl
+def crm_record_tabs(kernel, entity, record, user):
+    return [*network.record_tabs(kernel, entity, record, user)]
+
+
+@hookimpl
+def crm_menu_items(kernel, user):
+    return [*network.menu_items(kernel, user)]

@@ -17,7 +17,12 @@ WORK = ("read", "create", "write")
 
 
 def entity_types(kernel: Any) -> list[EntityType]:
+    from plugins.customers.relations_models import Relation
+
     return [
+        EntityType(key="relation", label="Relation", label_zh="客户关系", model=Relation,
+                   default_rights={"manager": WORK + ("delete",), "sales": WORK + ("delete",),
+                                   "finance": ("read",)}),
         EntityType(key="activity", label="Activity", label_zh="活动", model=Activity,
                    default_rights={"manager": WORK + ("delete", "export"), "sales": WORK,
                                    "finance": ("read",)}),
@@ -96,3 +101,75 @@ def combine_filters(*filters: Any) -> Any:
     for expression in restricts:
         restrict = expression if restrict is None else restrict & expression
     return RowFilter(allow=allow, restrict=restrict)
+
+
+def blueprints(kernel: Any) -> list[Any]:
+    from plugins.customers import activities_views, network_views, schedule_views
+
+    return [network_views.api, network_views.pages, activities_views.api, activities_views.pages,
+            schedule_views.api, schedule_views.pages]
+
+
+def record_tabs(kernel: Any, entity: str, record: Any, user: Any) -> list[Any]:
+    """The customer page's tabs: network, timeline, schedule (lazy; no data built here)."""
+    from core.contrib import RecordTab
+
+    if entity != "customer":
+        return []
+    args = {"customer_id": record.id}
+    return [
+        RecordTab(key="timeline", title="Timeline", title_zh="时间线", order=20,
+                  endpoint="customers_activities_pages.timeline_tab", endpoint_args=args),
+        RecordTab(key="schedule", title="Schedule", title_zh="日程", order=40,
+                  endpoint="customers_schedule_pages.schedule_tab", endpoint_args=args,
+                  permission=("schedule_item", "read")),
+        RecordTab(key="network", title="Network", title_zh="关系网", order=60,
+                  endpoint="customers_network_pages.network_tab", endpoint_args=args),
+    ]
+
+
+def menu_items(kernel: Any, user: Any) -> list[Any]:
+    from core.contrib import MenuItem
+
+    items = [
+        MenuItem(key="customers.schedule", title="Schedule", title_zh="日程", order=25, icon="calendar",
+                 endpoint="customers_schedule_pages.calendar_page", permission=("schedule_item", "read")),
+        MenuItem(key="customers.overdue", title="Overdue follow-ups", title_zh="逾期未跟进", order=26,
+                 endpoint="customers_activities_pages.overdue_page", permission=("customer", "read")),
+    ]
+    if user is not None and user.is_admin:
+        items += [
+            MenuItem(key="admin.relation-types", title="Relation types", title_zh="关系类型", order=910,
+                     endpoint="customers_network_pages.relation_types_page", icon="settings"),
+            MenuItem(key="admin.activity-types", title="Activity types", title_zh="活动类型", order=911,
+                     endpoint="customers_activities_pages.types_page", icon="settings"),
+        ]
+    return items
+
+
+def dashboard_widgets(kernel: Any, user: Any) -> list[Any]:
+    from core.contrib import Widget
+
+    return [
+        Widget(key="customers.my_schedule_today", title="My schedule today", title_zh="今日日程",
+               data=_today_widget, module="customers", permission=("schedule_item", "read")),
+        Widget(key="customers.overdue_followups", title="Overdue follow-ups", title_zh="逾期未跟进",
+               data=_overdue_widget, module="customers", permission=("customer", "read")),
+    ]
+
+
+def _today_widget(kernel: Any, user: Any, settings: Any = None) -> dict[str, Any]:
+    from plugins.customers import schedule
+    from plugins.customers import schedule_time as times
+
+    tz = times.user_zone(user)
+    after, before = schedule.window("day", None, tz)
+    found = schedule.agenda(user, after, before)
+    return {"items": [{"id": o.item.id, "title": o.item.title, "start": o.start.astimezone(tz).isoformat(),
+                       "customer_id": o.item.customer_id} for o in found[:20]]}
+
+
+def _overdue_widget(kernel: Any, user: Any, settings: Any = None) -> dict[str, Any]:
+    from plugins.customers.activities import overdue_customers
+
+    return {"items": overdue_customers(user, limit=10)}
