@@ -1,0 +1,84 @@
+"""The desktop in real headless Chromium: boxes load on their own, a failing one shows its
+error while the rest render, and drag-and-drop ordering is kept for the user."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plugins.desktop.tests.conftest import LAB
+
+pytestmark = [pytest.mark.xietong_plugins(*LAB), pytest.mark.browser]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+ARTEFACTS = Path(__file__).resolve().parents[3] / "test-artefacts"
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    from waitress import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def sign_in(page, base: str, tenant: str, username: str) -> None:
+    page.goto(f"{base}/t/{tenant}/login")
+    page.fill("#f-username", username)
+    page.fill("#f-password", "correct horse battery")
+    page.click("[data-testid=login-form] button[type=submit]")
+    page.wait_for_load_state()
+
+
+def box(page, key: str):
+    return page.locator(f'.xt-widget[data-key="{key}"]')
+
+
+def test_boxes_load_alone_failures_stay_in_their_box_and_order_is_kept(
+        live_server, chromium, tenant, person, db_backend):
+    seller = person(tenant, "li")
+    seller.put("/api/v1/desktop/personal", json={"widgets": ["lab.boom", "lab.count", "lab.money"]})
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server, tenant, "li")
+    page.goto(f"{live_server}/t/{tenant}/desktop/")
+
+    box(page, "lab.count").locator(".xt-widget-body", has_text="items for li").wait_for()
+    box(page, "lab.money").locator(".xt-widget-body", has_text="300000.00").wait_for()
+    box(page, "lab.boom").locator(".xt-widget-error").wait_for()
+    assert "exploded" not in box(page, "lab.boom").inner_text()
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"desktop-personal-{db_backend}.png"), full_page=True)
+
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/desktop/personal")
+                              and r.request.method == "PUT") as saved:
+        box(page, "lab.money").locator(".xt-handle").drag_to(box(page, "lab.boom").locator(".card-header"))
+    assert saved.value.status == 200
+    order = seller.get("/api/v1/desktop/personal").get_json()["widgets"]
+    assert order[0] == "lab.money" and sorted(order) == ["lab.boom", "lab.count", "lab.money"]
+
+    page.reload()
+    keys = page.locator(".xt-widget").evaluate_all("boxes => boxes.map(b => b.dataset.key)")
+    assert keys == order
+
+    with page.expect_response(lambda r: r.request.method == "PUT"):
+        box(page, "lab.boom").locator(".xt-remove").click()
+    page.wait_for_load_state()
+    assert "lab.boom" not in seller.get("/api/v1/desktop/personal").get_json()["widgets"]
