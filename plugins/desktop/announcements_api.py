@@ -6,12 +6,14 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from core.api.openapi import api_doc
 from core.errors import ApiError
 from core.identity.auth import current_user
 from core.identity.models import User
 from core.identity.permissions import can
 from core.identity.trash import move_to_trash
 from plugins.desktop import announcements as service
+from plugins.desktop import openapi as out
 from plugins.desktop.models import KINDS, Announcement
 from plugins.desktop.schemas import AnnouncementPatchSchema, AnnouncementSchema, load
 from plugins.desktop.services import role_keys
@@ -70,6 +72,10 @@ def _one(user: User, item: Announcement):
 
 
 @api.get("")
+@api_doc(summary="Announcements and policies", response=out.DesktopAnnouncement, many=True, tags=["desktop"],
+         errors=(400, 401, 403), params={"kind": ("string", "announcement or policy"),
+         "pinned": ("boolean", ""), "unread": ("boolean", ""), "limit": ("integer", "1-200"),
+         "cursor": ("string", "from the previous page's next")})
 def list_announcements():
     """``?kind=announcement|policy&pinned=&unread=&limit=&cursor=``; pinned first, newest first."""
     user = _user()
@@ -88,6 +94,8 @@ def list_announcements():
 
 
 @api.post("")
+@api_doc(summary="Publish", request=AnnouncementSchema, response=out.DesktopAnnouncement, status=201,
+         tags=["desktop"], errors=(400, 401, 403, 422))
 def create_announcement():
     user = _user()
     if not can(user, "create", service.ENTITY):
@@ -99,12 +107,15 @@ def create_announcement():
 
 
 @api.get("/<int:announcement_id>")
+@api_doc(summary="One announcement", response=out.DesktopAnnouncement, tags=["desktop"], errors=(401, 404))
 def get_announcement(announcement_id: int):
     user = _user()
     return _one(user, _visible(user, announcement_id))
 
 
 @api.patch("/<int:announcement_id>")
+@api_doc(summary="Change an announcement", request=AnnouncementPatchSchema,
+         response=out.DesktopAnnouncement, tags=["desktop"], errors=(400, 401, 403, 404, 409, 422))
 def patch_announcement(announcement_id: int):
     user = _user()
     item = _visible(user, announcement_id)
@@ -120,6 +131,7 @@ def patch_announcement(announcement_id: int):
 
 
 @api.delete("/<int:announcement_id>")
+@api_doc(summary="Move to the trash", status=204, tags=["desktop"], errors=(401, 403, 404))
 def delete_announcement(announcement_id: int):
     user = _user()
     item = _visible(user, announcement_id)
@@ -130,6 +142,8 @@ def delete_announcement(announcement_id: int):
 
 
 @api.post("/<int:announcement_id>/read")
+@api_doc(summary="Record that the caller has read it", response=out.DesktopReadMark, tags=["desktop"],
+         errors=(401, 404))
 def mark_read(announcement_id: int):
     """The caller has read it (a read receipt; the first reading counts)."""
     user = _user()
@@ -139,6 +153,7 @@ def mark_read(announcement_id: int):
 
 
 @api.get("/<int:announcement_id>/reads")
+@api_doc(summary="Read receipts", response=out.DesktopReceipts, tags=["desktop"], errors=(401, 403, 404))
 def read_receipts(announcement_id: int):
     """Who has read it and who has not (publishers only)."""
     user = _user()

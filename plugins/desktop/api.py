@@ -7,10 +7,12 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import get_locale
 
+from core.api.openapi import api_doc
 from core.errors import ApiError
 from core.identity.auth import current_user
 from core.identity.models import User
 from core.identity.permissions import can
+from plugins.desktop import openapi as out
 from plugins.desktop import registry, services
 from plugins.desktop.schemas import CompanySchema, PersonalSchema, load
 from plugins.desktop.signals import company_layout_changed
@@ -46,6 +48,8 @@ def locale_variant() -> str:
 
 
 @api.get("/widgets")
+@api_doc(summary="Widgets the caller may use", response=out.DesktopWidget, many=True, tags=["desktop"],
+         errors=(401,))
 def list_widgets():
     """The widgets the caller may put on a desktop: ``{"items": [...], "next": null}``."""
     widgets = registry.visible_widgets(_kernel(), _user())
@@ -53,6 +57,8 @@ def list_widgets():
 
 
 @api.get("/widgets/<key>")
+@api_doc(summary="One widget's data", response=out.DesktopWidgetData, tags=["desktop"],
+         errors=(401, 404, 500))
 def widget_data(key: str):
     """One widget's data; 404 when it does not exist, its module is off or the caller may not."""
     user = _user()
@@ -75,12 +81,16 @@ def _personal_response(user: User):
 
 
 @api.get("/personal")
+@api_doc(summary="The caller's personal desktop", response=out.DesktopPersonal, tags=["desktop"],
+         errors=(401,))
 def get_personal():
     """The caller's widgets in order; ``customised`` False means their role's default."""
     return _personal_response(_user())
 
 
 @api.put("/personal")
+@api_doc(summary="Subscribe to widgets, in order", request=PersonalSchema, response=out.DesktopPersonal,
+         tags=["desktop"], errors=(400, 401, 422))
 def put_personal():
     """``{"widgets": [key, ...]}``: 422 names every widget the caller may not have."""
     user = _user()
@@ -95,6 +105,7 @@ def put_personal():
 
 
 @api.delete("/personal")
+@api_doc(summary="Back to the role's default", response=out.DesktopPersonal, tags=["desktop"], errors=(401,))
 def reset_personal():
     """Forget the caller's choice; their role's default applies again."""
     user = _user()
@@ -117,6 +128,8 @@ def _role_arg(value: str | None) -> str:
 
 
 @api.get("/company")
+@api_doc(summary="The company desktop", response=out.DesktopCompany, tags=["desktop"], errors=(401, 403, 404),
+         params={"role": ("string", "arrangers: the stored layout of this role (empty: company-wide)")})
 def get_company():
     """The company desktop as the caller sees it; admins pass ``?role=`` (empty: everyone)
     to read the stored layout of a role instead."""
@@ -132,6 +145,8 @@ def get_company():
 
 
 @api.put("/company")
+@api_doc(summary="Arrange the company desktop", request=CompanySchema, response=out.DesktopCompany,
+         tags=["desktop"], errors=(400, 401, 403, 422))
 def put_company():
     """``{"role": null | key, "columns": [{"title", "title_zh", "widgets": [key, ...]}]}``."""
     user = _user()
@@ -160,6 +175,8 @@ def put_company():
 
 
 @api.delete("/company")
+@api_doc(summary="Remove a role's layout", status=204, tags=["desktop"], errors=(401, 403, 404),
+         params={"role": ("string", "the role (empty: the company-wide layout)")})
 def delete_company():
     """``?role=key``: that role inherits the company-wide layout again (no role: the
     company-wide layout goes back to the default, one column per module)."""

@@ -104,3 +104,14 @@ def test_money_and_times_are_json_strings(tenant, person):
     data = user.get(user.api("/widgets/lab.money")).get_json()["data"]
     assert data["items"][0]["value"] == "300000.00"
     assert data["items"][1]["value"] == "2026-01-02T03:04:05+00:00"
+
+
+def test_the_desktop_api_is_in_the_tenants_openapi_document(tenant, person):
+    admin = person(tenant, "root", role="admin")
+    doc = admin.get("/api/v1/openapi.json").get_json()
+    paths = doc["paths"]
+    for path in ("/desktop/widgets", "/desktop/widgets/{key}", "/desktop/personal", "/desktop/company",
+                 "/desktop/announcements", "/desktop/announcements/{announcement_id}/reads"):
+        assert path in paths, sorted(paths)
+    assert "put" in paths["/desktop/personal"] and "422" in paths["/desktop/personal"]["put"]["responses"]
+    assert "DesktopWidget" in doc["components"]["schemas"]
