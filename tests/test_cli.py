@@ -15,7 +15,7 @@ def _notes(kernel, slug: str) -> list[str]:
         return [n.title for n in Note.select().order_by(Note.id)]
 
 
-def test_init_is_idempotent(kernel, cli):
+def test_hook_crm_init_and_init_is_idempotent(kernel, cli):
     first = cli("init")
     assert first.exit_code == 0, first.stderr
     out = first.stdout.splitlines()
@@ -73,7 +73,7 @@ def test_plugins_lists_name_version_depends_status(cli):
     ]
 
 
-def test_demo_fills_a_tenant_through_the_plugins(kernel, cli, tenant):
+def test_hook_crm_demo_data_fills_a_tenant(kernel, cli, tenant):
     result = cli("demo", "--tenant", tenant, "--customers", "5")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"notes: created 5 demo note(s) in {tenant}\n"
@@ -96,7 +96,7 @@ def test_migrate_command(cli, tenant_factory):
     assert result.stdout == "one: 0 step(s) applied\n"
 
 
-def test_plugin_commands_join_the_command_line(cli, tenant):
+def test_hook_crm_cli_commands_join_the_command_line(cli, tenant):
     assert "notes" in cli("--help").stdout
     result = cli("notes", "count", "--tenant", tenant)
     assert result.exit_code == 0

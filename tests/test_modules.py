@@ -113,7 +113,7 @@ def test_disabled_module_contributes_no_hooks_there(kernel, tenant_factory):
     assert "notes.count" not in {w.key for w in widgets}
 
 
-def test_signal_receivers_of_a_disabled_module_do_not_run(kernel, browser, tenant_factory):
+def test_hook_crm_signal_receivers_do_not_run_where_disabled(kernel, browser, tenant_factory):
     on = tenant_factory()
     off = tenant_factory()
     kernel.disable_modules(off, ["tags", "notes"])

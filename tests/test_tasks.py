@@ -24,7 +24,7 @@ def _ticks(kernel, slug: str) -> list[str]:
         return [t.tenant for t in NoteTick.select()]
 
 
-def test_enqueued_task_runs_later_inside_its_own_tenant(app, kernel, tenant_factory):
+def test_hook_crm_tasks_run_later_inside_their_own_tenant(app, kernel, tenant_factory):
     queue = app.extensions["xietong.queue"]
     assert isinstance(queue.huey, SqliteHuey)
     assert queue.huey.storage.filename.startswith(kernel.config["XIETONG_DATA"])
@@ -57,7 +57,7 @@ def test_unknown_task_is_refused(kernel, tenant):
         kernel.enqueue("notes.nope", tenant=tenant)
 
 
-def test_periodic_task_runs_once_per_enabled_tenant_and_failures_stay_local(app, kernel, tenant_factory):
+def test_hook_crm_periodic_tasks_run_per_enabled_tenant_failures_stay_local(app, kernel, tenant_factory):
     tenant_factory("a-ok")
     tenant_factory("b-off")
     tenant_factory("c-boom")

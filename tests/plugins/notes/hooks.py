@@ -76,25 +76,31 @@ def crm_dashboard_widgets(kernel, user):
                    size="small", module="notes")]
 
 
+def _is_guest(user: Any) -> bool:
+    return str(getattr(user, "username", "")).startswith("guest")
+
+
 @hookimpl
 def crm_permission_check(kernel, user, action, entity, record):
-    if entity != "note":
+    if entity != "note" or record is None:
         return None
-    if action == "delete" and record is not None and record.locked:
+    if action == "delete" and record.locked:
         return False  # a veto: nobody deletes a locked note
-    return getattr(user, "role", None) in ("admin", "sales") or None
+    if _is_guest(user) and record.owner != user.username:
+        return False  # guests only ever see their own notes
+    return None
 
 
 @hookimpl
 def crm_permission_filter(kernel, user, action, entity, model):
-    if entity == "note" and getattr(user, "role", None) == "guest":
-        return RowFilter(restrict=model.owner == user.username)  # guests see their own notes only
+    if entity == "note" and _is_guest(user):
+        return RowFilter(restrict=model.owner == user.username)  # the list form of the rule above
     return None
 
 
 @hookimpl
 def crm_field_rules(kernel, user, entity):
-    if entity == "note" and getattr(user, "role", None) == "guest":
+    if entity == "note" and _is_guest(user):
         return {"body": "mask"}
     return None
 
