@@ -1,1 +1,0 @@
-"""Numbered migrations of the hello plugin: ``0001_initial.py``, ``0002_…``."""
