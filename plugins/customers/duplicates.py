@@ -1,0 +1,124 @@
+"""Duplicate detection: the same phone or e-mail, or a name that differs only by a legal
+form (有限公司, 股份有限公司, Co., Ltd. …), spacing or full-width characters.
+
+A warning names the duplicates the user may see. Those they may not see are only counted
+(``hidden``): two salespeople should learn that a customer is already being looked after
+(that is what stops 撞单) without learning whose or which one it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from core.identity import permissions
+from plugins.customers import normalize
+from plugins.customers.models import Customer
+
+MIN_PHONE_DIGITS = 6
+
+
+def keys(name: str = "", phone: str = "", email: str = "") -> tuple[str, str, str]:
+    """The (name, phone, e-mail) keys compared; empty when a value is too short to mean much."""
+    phone_key = normalize.phone_key(phone)
+    email_key = normalize.email_key(email)
+    return (
+        normalize.name_key(name),
+        phone_key if len(phone_key) >= MIN_PHONE_DIGITS else "",
+        email_key if "@" in email_key else "",
+    )
+
+
+def _condition(name_key: str, phone_key: str, email_key: str) -> Any:
+    parts = []
+    if name_key:
+        parts.append(Customer.name_key == name_key)
+    if phone_key:
+        parts.append(Customer.phone_key == phone_key)
+    if email_key:
+        parts.append(Customer.email_key == email_key)
+    if not parts:
+        return None
+    condition = parts[0]
+    for part in parts[1:]:
+        condition = condition | part
+    return condition
+
+
+def reasons(customer: Customer, name_key: str, phone_key: str, email_key: str) -> list[str]:
+    found = []
+    if name_key and customer.name_key == name_key:
+        found.append("name")
+    if phone_key and customer.phone_key == phone_key:
+        found.append("phone")
+    if email_key and customer.email_key == email_key:
+        found.append("email")
+    return found
+
+
+def find_duplicates(
+    user: Any,
+    name: str = "",
+    phone: str = "",
+    email: str = "",
+    exclude_id: int | None = None,
+    limit: int = 10,
+) -> dict[str, Any]:
+    """Likely duplicates of a customer with these values.
+
+    Returns ``{"items": [{"id", "name", "owner_id", "reasons": ["name"|"phone"|"email"]}],
+    "hidden": n}`` — ``items`` are customers ``user`` may see, ``hidden`` counts the others.
+    """
+    name_key, phone_key, email_key = keys(name, phone, email)
+    condition = _condition(name_key, phone_key, email_key)
+    if condition is None:
+        return {"items": [], "hidden": 0}
+    query = Customer.live().where(condition)
+    if exclude_id is not None:
+        query = query.where(Customer.id != exclude_id)
+    every = list(query.limit(200))
+    if not every:
+        return {"items": [], "hidden": 0}
+    visible = permissions.visible(Customer.live(Customer.id), user, "customer", Customer)
+    seen = {cid for (cid,) in visible.where(Customer.id.in_([c.id for c in every])).tuples()}
+    items = [
+        {
+            "id": c.id,
+            "name": c.name,
+            "owner_id": c.owner_id,
+            "reasons": reasons(c, name_key, phone_key, email_key),
+        }
+        for c in every
+        if c.id in seen
+    ]
+    return {"items": items[:limit], "hidden": len(every) - len(items)}
+
+
+def existing_matches(rows: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, Customer]]:
+    """For bulk imports: live customers by name key, phone key and e-mail key (one query per
+    kind and 500 keys). Returns ``{"name": {key: customer}, "phone": {...}, "email": {...}}``."""
+    wanted: dict[str, set[str]] = {"name": set(), "phone": set(), "email": set()}
+    for name_key, phone_key, email_key in rows:
+        for kind, key in (("name", name_key), ("phone", phone_key), ("email", email_key)):
+            if key:
+                wanted[kind].add(key)
+    columns = {"name": Customer.name_key, "phone": Customer.phone_key, "email": Customer.email_key}
+    found: dict[str, dict[str, Customer]] = {kind: {} for kind in wanted}
+    for kind, values in wanted.items():
+        ordered = sorted(values)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            query = Customer.live().where(columns[kind].in_(chunk)).order_by(Customer.id)
+            for customer in query:
+                found[kind].setdefault(getattr(customer, columns[kind].name), customer)
+    return found
+
+
+def first_match(
+    found: dict[str, dict[str, Customer]], name_key: str, phone_key: str, email_key: str
+) -> Customer | None:
+    """The existing customer a row matches: by name first, then phone, then e-mail."""
+    for kind, key in (("name", name_key), ("phone", phone_key), ("email", email_key)):
+        if key and key in found[kind]:
+            return found[kind][key]
+    return None

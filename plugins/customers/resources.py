@@ -1,0 +1,267 @@
+"""Customers and contacts served by the kernel's resource framework (list pages, record pages
+with tabs, forms, REST endpoints, export, OpenAPI), with this module's rules on top:
+
+* custom fields (``cf_<key>`` in forms, lists, filters and exports; ``custom`` in the API);
+* ``q`` searches through :mod:`plugins.customers.search` (Chinese substrings, pinyin,
+  initials, phone and e-mail fragments); with no explicit ``sort`` the search index drives
+  the page, newest first, so a search stays fast at a million customers;
+* categories must be visible to the writer; required custom fields per category;
+* duplicate warnings on create (``duplicates`` in the API answer, a flash on the page);
+* the search index follows every write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import peewee
+from flask import flash, has_request_context, request
+from flask_babel import gettext as _
+
+from core.api.query import ListParams, decode_cursor, encode_cursor
+from core.api.resource import Resource
+from core.errors import ApiError
+from core.identity import permissions
+from plugins.customers import access, customfields, duplicates, search
+from plugins.customers.models import Category, Contact, Customer
+from plugins.customers.schemas import ContactSchema, CustomerSchema
+
+PREFIX = customfields.PREFIX
+INDEXED = ("name", "phone", "email")
+
+
+class CustomerResource(Resource):
+    """The customer list, record page, forms and API."""
+
+    # -- listing ------------------------------------------------------------------------------
+
+    def list_params(
+        self, args: Mapping[str, str], user: Any, default_limit: int = 50, ignore: Iterable[str] = ()
+    ) -> ListParams:
+        fields = customfields.by_key()
+        custom_args = [
+            a
+            for a in args
+            if a.startswith(PREFIX) and a[len(PREFIX) :] in fields and not fields[a[len(PREFIX) :]].retired
+        ]
+        search_order = bool((args.get("q") or "").strip()) and not args.get("sort")
+        if search_order:
+            args = {**args, "sort": "-id"}
+        params = super().list_params(args, user, default_limit, ignore=(*ignore, *custom_args))
+        params.search_order = search_order  # type: ignore[attr-defined]
+        schema_fields = self.fields()
+        params.custom = {}  # type: ignore[attr-defined]
+        for name in custom_args:
+            if args[name] == "":
+                continue
+            try:
+                params.custom[name[len(PREFIX) :]] = schema_fields[name].deserialize(args[name])
+            except Exception as exc:
+                raise ApiError(400, f"bad value for filter {name!r}", fields={name: [str(exc)]}) from None
+        return params
+
+    def search_query(self, query: peewee.Select, q: str, user: Any) -> peewee.Select:
+        if not q:
+            return query
+        return search.matching(query, user, q, ordered=False)
+
+    def visible_query(
+        self, user: Any, params: ListParams | None = None, action: str = "read"
+    ) -> peewee.Select:
+        if params is not None and getattr(params, "search_order", False):
+            query = permissions.visible(self.base_query(), user, self.entity, self.model, action)
+            for name, value in params.filters.items():
+                query = query.where(getattr(self.model, name) == value)
+        else:
+            query = super().visible_query(user, params, action)
+        fields = customfields.by_key()
+        for key, value in (getattr(params, "custom", None) or {}).items():
+            query = query.where(customfields.filter_condition(fields[key], value))
+        return query
+
+    def page(self, user: Any, params: ListParams, action: str = "read") -> tuple[list[Any], str | None]:
+        if not getattr(params, "search_order", False):
+            return super().page(user, params, action)
+        query = search.matching(self.visible_query(user, params, action), user, params.q)
+        if params.cursor is not None:
+            query = query.where(search.rowid_column(user, params.q) < params.cursor[1])
+        rows = list(query.limit(params.limit + 1))
+        more = len(rows) > params.limit
+        rows = rows[: params.limit]
+        cursor = encode_cursor("-id", rows[-1].id, rows[-1].id) if more and rows else None
+        return rows, cursor
+
+    def all(self, user: Any, params: ListParams, action: str = "read") -> Iterable[Any]:
+        if not getattr(params, "search_order", False):
+            yield from super().all(user, params, action)
+            return
+        page = ListParams(limit=500, q=params.q, sort="id", descending=True, filters=params.filters)
+        page.search_order, page.custom = True, getattr(params, "custom", {})  # type: ignore[attr-defined]
+        while True:
+            rows, cursor = self.page(user, page, action)
+            yield from rows
+            if cursor is None:
+                return
+            page.cursor = decode_cursor(cursor, "-id")
+
+    # -- dumping ------------------------------------------------------------------------------
+
+    def _with_custom(self, data: dict[str, Any], record: Any) -> dict[str, Any]:
+        data["custom"] = {k[len(PREFIX) :]: v for k, v in data.items() if k.startswith(PREFIX)}
+        found = getattr(record, "_duplicates", None)
+        if found is not None:
+            data["duplicates"] = found
+        return data
+
+    def dump(self, record: Any, user: Any, rules: dict[str, str] | None = None) -> dict[str, Any]:
+        return self._with_custom(super().dump(record, user, rules), record)
+
+    def dump_many(self, records: Iterable[Any], user: Any) -> list[dict[str, Any]]:
+        records = list(records)
+        return [
+            self._with_custom(d, r) for d, r in zip(super().dump_many(records, user), records, strict=True)
+        ]
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def load(self, data: Any, user: Any, partial: bool = False) -> dict[str, Any]:
+        if isinstance(data, Mapping) and "custom" in data:
+            data = dict(data)
+            custom = data.pop("custom")
+            if not isinstance(custom, Mapping):
+                raise ApiError(422, "custom must be an object", fields={"custom": ["not an object"]})
+            for key, value in custom.items():
+                data[PREFIX + str(key)] = value
+        return super().load(data, user, partial)
+
+    def assign(self, record: Any, data: Mapping[str, Any]) -> None:
+        data = dict(data)
+        custom = dict(record.custom or {})
+        fields = customfields.by_key()
+        for name in [n for n in data if n.startswith(PREFIX)]:
+            field = fields[name[len(PREFIX) :]]
+            stored = customfields.to_storage(field, data.pop(name))
+            if stored is None:
+                custom.pop(field.key, None)
+            else:
+                custom[field.key] = stored
+        record.custom = custom
+        if "category_id" in data:
+            record.category = data.pop("category_id")
+        if "owner_id" in data:
+            record.owner = data.pop("owner_id")
+        super().assign(record, data)
+
+    def before_save(self, record: Any, user: Any, created: bool) -> None:
+        from plugins.customers import normalize
+
+        category = record.category_id
+        if category is not None and (
+            Category.get_or_none(Category.id == category) is None
+            or category in access.hidden_categories(user)
+        ):
+            raise ApiError(422, _("No such category."), fields={"category_id": [_("No such category.")]})
+        missing = customfields.missing_required(category, record.custom or {})
+        if missing:
+            raise ApiError(422, _("Some required fields are empty."), fields=missing)
+        record.name_key = normalize.name_key(record.name)
+        record.phone_key = normalize.phone_key(record.phone)
+        record.email_key = normalize.email_key(record.email)
+
+    def create(self, data: Mapping[str, Any], user: Any) -> Any:
+        record = super().create(data, user)
+        found = duplicates.find_duplicates(
+            user, record.name, record.phone, record.email, exclude_id=record.id
+        )
+        record._duplicates = found
+        if (found["items"] or found["hidden"]) and has_request_context() and "/api/" not in request.path:
+            names = ", ".join(d["name"] for d in found["items"][:3])
+            flash(
+                _(
+                    "Possible duplicates: %(names)s (%(hidden)d you cannot see).",
+                    names=names or "—",
+                    hidden=found["hidden"],
+                ),
+                "warning",
+            )
+        return record
+
+    def update(
+        self, record: Any, data: Mapping[str, Any], user: Any, expected_version: int | None = None
+    ) -> Any:
+        before = tuple(getattr(record, f) for f in INDEXED)
+        result = super().update(record, data, user, expected_version)
+        if tuple(getattr(result, f) for f in INDEXED) != before:
+            search.reindex([result.id])
+        return result
+
+
+class ContactResource(Resource):
+    """Contacts: visible and writable through their customer; the search index follows."""
+
+    def base_query(self) -> peewee.Select:
+        return (
+            Contact.select(Contact, Customer.id, Customer.name)
+            .join(Customer, on=(Contact.customer == Customer.id))
+            .where(Contact.deleted_at.is_null() & Customer.deleted_at.is_null())
+        )
+
+    def before_save(self, record: Any, user: Any, created: bool) -> None:
+        if not access.customer_allows(user, "read", record.customer_id):
+            raise ApiError(422, _("No such customer."), fields={"customer_id": [_("No such customer.")]})
+        if not access.customer_allows(user, "write", record.customer_id):
+            raise ApiError(403, _("You may not change this customer's contacts."))
+
+    def assign(self, record: Any, data: Mapping[str, Any]) -> None:
+        data = dict(data)
+        if "customer_id" in data:
+            record.customer = data.pop("customer_id")
+        super().assign(record, data)
+
+    def update(
+        self, record: Any, data: Mapping[str, Any], user: Any, expected_version: int | None = None
+    ) -> Any:
+        old_customer = record.customer_id
+        before = tuple(getattr(record, f) for f in ("name", "mobile", "phone", "email"))
+        result = super().update(record, data, user, expected_version)
+        after = tuple(getattr(result, f) for f in ("name", "mobile", "phone", "email"))
+        if after != before or result.customer_id != old_customer:
+            search.reindex([old_customer, result.customer_id])
+        return result
+
+
+def build() -> tuple[CustomerResource, ContactResource]:
+    customers = CustomerResource(
+        "customer",
+        Customer,
+        CustomerSchema,
+        path="customers",
+        title_field="name",
+        search=("name",),
+        sort=("name", "created_at", "updated_at", "region"),
+        filters=("category_id", "owner_id", "region"),
+        columns=("name", "category_id", "owner_id", "phone", "region", "updated_at"),
+        header=("category_id", "owner_id", "phone", "email", "region", "address"),
+        default_sort="-updated_at",
+        icon="building",
+    )
+    customers.extend(customfields.schema_fields)
+    contacts = ContactResource(
+        "contact",
+        Contact,
+        ContactSchema,
+        path="contacts",
+        title_field="name",
+        search=("name", "mobile", "email"),
+        sort=("name", "birthday", "created_at", "updated_at"),
+        filters=("customer_id",),
+        columns=("name", "customer_name", "title", "mobile", "email", "birthday"),
+        header=("customer_name", "title", "mobile", "phone", "email", "birthday"),
+        default_sort="-updated_at",
+        icon="person",
+    )
+    return customers, contacts
+
+
+customers, contacts = build()
