@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core.toolkit import EntityType, hookimpl
-from plugins.customers import models
+from plugins.customers import access, models
+from plugins.customers import integration as base
 from plugins.customers import network_integration as network
 from plugins.customers import pool_integration as pool
 
@@ -18,6 +19,7 @@ def crm_entity_types(kernel):
                    owner_field="owner", default_rights=rights),
         EntityType(key="contact", label="Contact", label_zh="联系人", model=models.Contact,
                    default_rights=rights),
+        *base.entity_types(kernel),
         *network.entity_types(kernel),
         *pool.entity_types(kernel),
     ]
@@ -46,12 +48,18 @@ def crm_tasks(kernel):
 
 @hookimpl
 def crm_periodic_tasks(kernel):
-    return [*pool.periodic_tasks(kernel), *network.periodic_tasks(kernel)]
+    return [*base.periodic_tasks(kernel), *pool.periodic_tasks(kernel), *network.periodic_tasks(kernel)]
+
+
+@hookimpl
+def crm_signal_receivers(kernel):
+    return [*base.signal_receivers(kernel), *pool.signal_receivers(kernel)]
 
 
 @hookimpl
 def crm_permission_check(kernel, user, action, entity, record):
     return network.combine_checks(
+        access.permission_check(kernel, user, action, entity, record),
         pool.permission_check(kernel, user, action, entity, record),
         network.permission_check(kernel, user, action, entity, record),
     )
@@ -60,36 +68,49 @@ def crm_permission_check(kernel, user, action, entity, record):
 @hookimpl
 def crm_permission_filter(kernel, user, action, entity, model):
     return network.combine_filters(
+        access.permission_filter(kernel, user, action, entity, model),
         pool.permission_filter(kernel, user, action, entity, model),
         network.permission_filter(kernel, user, action, entity, model),
     )
 
 
 @hookimpl
-def crm_signal_receivers(kernel):
-    return [*pool.signal_receivers(kernel)]
-
-
-@hookimpl
 def crm_dashboard_widgets(kernel, user):
-    return [*pool.dashboard_widgets(kernel, user), *network.dashboard_widgets(kernel, user)]
+    return [
+        *base.dashboard_widgets(kernel, user),
+        *pool.dashboard_widgets(kernel, user),
+        *network.dashboard_widgets(kernel, user),
+    ]
 
 
 @hookimpl
 def crm_cli_commands(kernel):
-    return [*pool.cli_commands(kernel)]
+    return [*base.cli_commands(kernel), *pool.cli_commands(kernel)]
 
 
 @hookimpl
 def crm_blueprints(kernel):
-    return [*network.blueprints(kernel)]
-
-
-@hookimpl
-def crm_record_tabs(kernel, entity, record, user):
-    return [*network.record_tabs(kernel, entity, record, user)]
+    return [*base.blueprints(kernel), *network.blueprints(kernel)]
 
 
 @hookimpl
 def crm_menu_items(kernel, user):
-    return [*network.menu_items(kernel, user)]
+    return [*base.menu_items(kernel, user), *network.menu_items(kernel, user)]
+
+
+@hookimpl
+def crm_record_tabs(kernel, entity, record, user):
+    return [
+        *base.record_tabs(kernel, entity, record, user),
+        *network.record_tabs(kernel, entity, record, user),
+    ]
+
+
+@hookimpl
+def crm_field_rules(kernel, user, entity):
+    return base.field_rules(kernel, user, entity)
+
+
+@hookimpl
+def crm_demo_data(kernel, tenant, counts, progress):
+    return base.demo_data(kernel, tenant, counts, progress)
