@@ -56,7 +56,7 @@ class UserId(fields.Integer):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         number = super()._deserialize(value, attr, data, **kwargs)
-        if number not in {option for option, _ in cached_choices(users)}:
+        if number not in {option for option, _ in cached_choices(users)}:  # also bounds it
             raise ValidationError("no such active user")
         return number
 
@@ -92,6 +92,8 @@ class Reference(fields.Integer):
         from flask import g
 
         number = super()._deserialize(value, attr, data, **kwargs)
+        if not 0 < number < 2**63:
+            raise ValidationError(f"no such {self.entity}")
         resource = self._resource()
         if resource is None:
             raise ValidationError(f"{self.entity} records cannot be referenced here")

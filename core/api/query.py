@@ -22,6 +22,7 @@ import peewee
 from core.errors import ApiError
 
 MAX_LIMIT = 200
+MAX_INT = 2**63 - 1  # what every database's BIGINT holds
 RESERVED_ARGS = frozenset({"limit", "cursor", "q", "sort", "format", "columns", "lang"})
 
 
@@ -81,6 +82,8 @@ def parse_list_args(args: Mapping[str, str], *, sortable: Iterable[str], filters
             params.filters[name] = filters[name].deserialize(value)
         except Exception as exc:
             raise ApiError(400, f"bad value for filter {name!r}", fields={name: [str(exc)]}) from None
+        if isinstance(params.filters[name], int) and abs(params.filters[name]) > MAX_INT:
+            raise ApiError(400, f"bad value for filter {name!r}", fields={name: ["out of range"]})
     if args.get("cursor"):
         params.cursor = decode_cursor(args["cursor"], params.sort_arg)
     return params
@@ -127,8 +130,10 @@ def decode_cursor(token: str, sort_arg: str) -> tuple[Any, int]:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         made_for, value, record_id = json.loads(raw)
         value = _decode_value(value)
-        if not isinstance(record_id, int) or isinstance(record_id, bool):
+        if not isinstance(record_id, int) or isinstance(record_id, bool) or abs(record_id) > MAX_INT:
             raise ValueError("bad id")
+        if isinstance(value, int) and abs(value) > MAX_INT:
+            raise ValueError("bad value")
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise ApiError(400, "invalid cursor; start again without one",
                        fields={"cursor": ["invalid"]}) from None

@@ -23,7 +23,7 @@ from core.identity import permissions
 from core.identity.models import utcnow
 from core.signals import record_created, record_updated
 
-from .query import ListParams, fetch_page, iterate_all, parse_list_args
+from .query import MAX_INT, ListParams, fetch_page, iterate_all, parse_list_args
 
 INTEGRITY_MESSAGE = "the record refers to something that does not exist, or repeats a unique value"
 Extender = Callable[[Any, Any], Mapping[str, Any] | None]
@@ -226,6 +226,8 @@ class Resource:
             record_id = int(record_id)
         except (TypeError, ValueError):
             raise ApiError(404, f"no such {self.entity}") from None
+        if not 0 < record_id <= MAX_INT:
+            raise ApiError(404, f"no such {self.entity}")
         record = self.base_query().where(self.model._meta.primary_key == record_id).first()
         if record is None:
             raise ApiError(404, f"no such {self.entity}")

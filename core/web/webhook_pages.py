@@ -8,12 +8,19 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext
 
 from core.api.webhooks import service
-from core.api.webhooks.api import WebhookSchema, check_values, save_settings, validated
+from core.api.webhooks.api import WebhookSchema, check_values, get_hook, save_settings, validated
 from core.api.webhooks.guard import ALLOW_PRIVATE_KEY, ALLOWED_HOSTS_KEY
 from core.api.webhooks.models import Webhook, WebhookDelivery
 from core.errors import ApiError
 from core.identity.audit import audit
 from core.settings import get_setting
+
+
+def find(hook_id: int) -> Webhook:
+    try:
+        return get_hook(hook_id)
+    except ApiError:
+        abort(404)
 
 
 def _admin() -> None:
@@ -72,7 +79,7 @@ def webhook_pages() -> Blueprint:
 
     @bp.get("/<int:hook_id>")
     def detail(hook_id: int) -> Any:
-        hook = Webhook.get_or_none(Webhook.id == hook_id) or abort(404)
+        hook = find(hook_id)
         rows = (
             WebhookDelivery.select()
             .where(WebhookDelivery.webhook == hook)
@@ -88,14 +95,14 @@ def webhook_pages() -> Blueprint:
 
     @bp.post("/<int:hook_id>/ping")
     def ping(hook_id: int) -> Any:
-        hook = Webhook.get_or_none(Webhook.id == hook_id) or abort(404)
+        hook = find(hook_id)
         service.ping(hook)
         flash(gettext("A test event was queued."), "success")
         return redirect(url_for(".detail", hook_id=hook.id))
 
     @bp.post("/<int:hook_id>/toggle")
     def toggle(hook_id: int) -> Any:
-        hook = Webhook.get_or_none(Webhook.id == hook_id) or abort(404)
+        hook = find(hook_id)
         hook.active = not hook.active
         hook.save()
         audit("update", "webhook", hook.id, {"active": [not hook.active, hook.active]})
@@ -103,7 +110,7 @@ def webhook_pages() -> Blueprint:
 
     @bp.post("/<int:hook_id>/delete")
     def delete(hook_id: int) -> Any:
-        hook = Webhook.get_or_none(Webhook.id == hook_id) or abort(404)
+        hook = find(hook_id)
         audit("delete", "webhook", hook.id, {"url": [hook.url, None]})
         hook.delete_instance(recursive=True)
         flash(gettext("Webhook removed."), "success")

@@ -94,6 +94,7 @@ BAD = [
     ("cursor=garbage!!", "cursor"),
     ("active=maybe", "active"),
     ("owner_id=abc", "owner_id"),
+    ("owner_id=99999999999999999999999", "owner_id"),  # more than any database integer holds
 ]
 
 

@@ -15,7 +15,8 @@ def test_openapi_describes_the_resources_from_their_schemas(site):
     spec = response.json
     assert spec["openapi"].startswith("3.") and spec["servers"] == [{"url": f"/t/{site.slug}/api/v1"}]
     gadget = spec["components"]["schemas"]["Gadget"]["properties"]
-    assert gadget["amount"] == {"type": "string", "format": "decimal", "nullable": True}
+    assert gadget["amount"] == {"type": "string", "format": "decimal", "nullable": True,
+                                "pattern": r"^-?\d{1,15}(\.\d{1,2})?$"}
     assert gadget["due_at"]["format"] == "date-time" and gadget["id"]["readOnly"] is True
     assert "id" not in spec["components"]["schemas"]["GadgetInput"]["properties"]
     assert "required" not in spec["components"]["schemas"]["GadgetPatch"]

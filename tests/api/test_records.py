@@ -26,6 +26,8 @@ def test_create_answers_201_with_id_etag_and_location(site):
         headers={**site.headers["admin"], "If-None-Match": response.headers["ETag"]},
     )
     assert cached.status_code == 304
+    huge = site.client.get(f"{site.api}/gadgets/99999999999999999999999", headers=site.headers["admin"])
+    assert huge.status_code == 404
 
 
 def test_input_rules_unknown_readonly_invalid_are_422_malformed_400_wrong_type_415(site):

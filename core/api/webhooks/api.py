@@ -95,7 +95,8 @@ def check_values(values: dict[str, Any]) -> None:
 
 
 def get_hook(hook_id: int) -> Webhook:
-    hook = Webhook.get_or_none(Webhook.id == hook_id)
+    """The webhook, or 404 (also for ids no database column could hold)."""
+    hook = Webhook.get_or_none(Webhook.id == hook_id) if 0 < hook_id < 2**63 else None
     if hook is None:
         raise ApiError(404, "no such webhook")
     return hook

@@ -58,7 +58,18 @@ class PartSchema(Schema):
     version = ma.Integer(dump_only=True)
 
 
-gadgets = Resource(
+class GadgetResource(Resource):
+    """Stores the tenant's custom fields (``cf_<name>``) in the ``custom`` JSON column."""
+
+    def assign(self, record, data):
+        data = dict(data)
+        extra = data.pop("custom", None)
+        if extra:
+            record.custom = {**(record.custom or {}), **extra}
+        super().assign(record, data)
+
+
+gadgets = GadgetResource(
     "gadget",
     Gadget,
     GadgetSchema,
@@ -71,6 +82,25 @@ gadgets = Resource(
     header=("status", "amount", "owner_id"),
     default_sort="-created_at",
 )
+
+
+@gadgets.extend
+def custom_fields(kernel, tenant):
+    """Per-tenant fields, defined in the setting ``gadgets.custom_fields`` (what customers do)."""
+    from core.settings import get_setting
+
+    return {
+        f"cf_{spec['name']}": ma.String(
+            attribute=f"custom.{spec['name']}",
+            load_default=None,
+            allow_none=True,
+            validate=validate.Length(max=100),
+            metadata={"label": spec["label"], "label_zh": spec["label_zh"]},
+        )
+        for spec in get_setting("gadgets.custom_fields", [])
+    }
+
+
 parts = Resource(
     "part",
     Part,

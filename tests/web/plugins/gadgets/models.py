@@ -2,7 +2,7 @@
 
 import peewee
 
-from core.fields import MoneyField
+from core.fields import JSONField, MoneyField
 from core.identity.models import RecordModel, User
 
 
@@ -16,6 +16,7 @@ class Gadget(RecordModel):
     profile = peewee.TextField(default="")
     active = peewee.BooleanField(default=True)
     due_at = peewee.DateTimeField(null=True)
+    custom = JSONField(default=dict)  # the tenant's own fields (see hooks.custom_fields)
 
     class Meta:
         table_name = "gadgets_gadget"
