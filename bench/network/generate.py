@@ -95,6 +95,7 @@ def generate(kernel: Any, slug: str, customers: int, relations: int, seed: int =
     from core.identity.models import User
     from plugins.customers.models import Customer
     from plugins.customers.network_testing import role
+    from plugins.customers.relations_models import RELATION_INDEXES
 
     rng = random.Random(seed)
     hubs = max(1, customers // 50_000) if hubs is None else hubs
@@ -124,10 +125,8 @@ def generate(kernel: Any, slug: str, customers: int, relations: int, seed: int =
             )
         say(f"relations: {relations:,} in {time.perf_counter() - mark:.1f}s")
         mark = time.perf_counter()
-        conn.execute("CREATE INDEX customers_relation_by_source ON customers_relation "
-                     "(source_id, target_id, type) WHERE deleted_at IS NULL")
-        conn.execute("CREATE INDEX customers_relation_by_target ON customers_relation "
-                     "(target_id, source_id, type) WHERE deleted_at IS NULL")
+        for _, create in RELATION_INDEXES:
+            conn.execute(create)
         conn.execute("ANALYZE")
         conn.execute("PRAGMA synchronous=NORMAL")
         say(f"indexes: {time.perf_counter() - mark:.1f}s")

@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     if not exists:
         kernel.create_tenant(SLUG, "Network benchmark", modules=["customers"])
         report["generate"] = generate(kernel, SLUG, args.customers, args.relations)
+    else:
+        report["migrated"] = kernel.migrate_all().get(SLUG, [])  # e.g. newer indexes
     report["results"] = measure(kernel, args.customers, samples=args.samples)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0

@@ -27,7 +27,8 @@ MAX_DEPTH = 6
 DEFAULT_LIMIT = 300
 MAX_LIMIT = 2000
 EDGE_ROWS_PER_NODE = 20
-MAX_PATH_VISITS = 200_000
+MAX_PATH_VISITS = 100_000
+MAX_PATH_RETRIES = 8
 
 _EDGES_SQL = (
     "SELECT id, source_id, target_id, type, strength FROM customers_relation "
@@ -192,41 +193,12 @@ def extract(user: User, root: Customer, depth: int = 2, types: list[str] | None 
         net.truncated = True
     frontier = [root.id]
     for level in range(1, depth + 1):
-        if level > 1:
-            budget = (limit - len(net.nodes)) * EDGE_ROWS_PER_NODE + len(frontier)
-            rows = _edge_rows(frontier, wanted, max(budget, 1))
-            if len(rows) >= budget:
-                net.truncated = True
-        frontier_set = set(frontier)
-        candidates = list(dict.fromkeys(
-            end for row in rows for end in (row[1], row[2]) if end not in node_ids and end not in frontier_set
-        ))
-        classified: dict[int, dict[str, Any] | None] = {}
-        done = 0  # candidates classified so far, taken in order as the budget needs them
         next_frontier: list[int] = []
-        for rel_id, source, target, rtype, strength in rows:
-            for end in (source, target):
-                if end in node_ids:
-                    continue
-                if len(net.nodes) >= limit:
-                    net.truncated = True
-                    break
-                if end not in classified and done < len(candidates):
-                    batch = candidates[done:done + max(limit - len(net.nodes), 64)]
-                    done += len(batch)
-                    classified.update(dict.fromkeys(batch, False))
-                    classified.update(classifier.classify(batch))
-                node = classified.get(end, False)
-                if node is False:
-                    continue  # trashed, or hidden in "hide" mode
-                public = end if node is not None else relations.anonymous_id(user, end)
-                node_ids[end] = public
-                net.nodes[public] = ({**node, "depth": level, "anonymous": False} if node is not None
-                                     else {"id": public, "name": None, "depth": level, "anonymous": True})
-                next_frontier.append(end)
-            if source in node_ids and target in node_ids:
-                net.edges[rel_id] = {"id": rel_id, "source": node_ids[source], "target": node_ids[target],
-                                     "type": rtype, "strength": strength}
+        batches = [rows] if level == 1 else _batches(frontier, wanted, net, limit)
+        for batch in batches:
+            _absorb(batch, level, user, classifier, net, node_ids, next_frontier, limit)
+            if len(net.nodes) >= limit:
+                break
         frontier = next_frontier
         if not frontier or len(net.nodes) >= limit:
             if frontier and level < depth:
@@ -235,36 +207,104 @@ def extract(user: User, root: Customer, depth: int = 2, types: list[str] | None 
     return net
 
 
+def _batches(frontier: list[int], wanted: set[str] | None, net: Network, limit: int):
+    """The frontier's edges, a slice of the frontier at a time, so that a walk whose node budget
+    fills up early reads no more of the index than it needs."""
+    step = 32
+    for start in range(0, len(frontier), step):
+        room = limit - len(net.nodes)
+        if room <= 0:
+            net.truncated = True
+            return
+        chunk = frontier[start:start + step]
+        budget = room * EDGE_ROWS_PER_NODE + len(chunk)
+        rows = _edge_rows(chunk, wanted, budget)
+        if len(rows) >= budget:
+            net.truncated = True
+        yield rows
+        step = min(step * 2, relations.CHUNK)
+
+
+def _absorb(rows: list[tuple], level: int, user: User, classifier: _Nodes, net: Network,
+            node_ids: dict[int, Any], next_frontier: list[int], limit: int) -> None:
+    """Add the new ends of ``rows`` (classified in batches, only as many as the budget needs)
+    and every edge whose two ends are in the network."""
+    candidates = list(dict.fromkeys(end for row in rows for end in (row[1], row[2]) if end not in node_ids))
+    classified: dict[int, dict[str, Any] | None] = {}
+    done = 0
+    for rel_id, source, target, rtype, strength in rows:
+        for end in (source, target):
+            if end in node_ids:
+                continue
+            if len(net.nodes) >= limit:
+                net.truncated = True
+                break
+            if end not in classified and done < len(candidates):
+                batch = candidates[done:done + max(limit - len(net.nodes), 64)]
+                done += len(batch)
+                classified.update(dict.fromkeys(batch, False))
+                classified.update(classifier.classify(batch))
+            node = classified.get(end, False)
+            if node is False:
+                continue  # trashed, or hidden in "hide" mode
+            public = end if node is not None else relations.anonymous_id(user, end)
+            node_ids[end] = public
+            net.nodes[public] = ({**node, "depth": level, "anonymous": False} if node is not None
+                                 else {"id": public, "name": None, "depth": level, "anonymous": True})
+            next_frontier.append(end)
+        if source in node_ids and target in node_ids:
+            net.edges[rel_id] = {"id": rel_id, "source": node_ids[source], "target": node_ids[target],
+                                 "type": rtype, "strength": strength}
+
+
 # -- shortest path ------------------------------------------------------------------------------
 
 
 def shortest_path(user: User, source: Customer, target: Customer, types: list[str] | None = None,
                   max_depth: int = MAX_DEPTH) -> Network | None:
     """The shortest chain of relations from ``source`` to ``target`` ("how do we reach this
-    buyer?"), at most ``max_depth`` hops, or None. Bidirectional breadth-first search."""
+    buyer?"), at most ``max_depth`` hops, or None. Bidirectional breadth-first search over the
+    edge indexes alone; the customers on a found chain are then checked (trashed ones, and in
+    "hide" mode invisible ones, may not be passed through) and the search repeated without them."""
     wanted = relations.expand_types(types)
     classifier = _Nodes(user)
     if source.id == target.id:
         net = Network(root=source.id, depth=0)
         net.nodes[source.id] = {**classifier.classify([source.id])[source.id], "depth": 0, "anonymous": False}
         return net
-    parents: tuple[dict[int, tuple | None], dict[int, tuple | None]] = ({source.id: None}, {target.id: None})
-    dist: tuple[dict[int, int], dict[int, int]] = ({source.id: 0}, {target.id: 0})
-    frontiers = ([source.id], [target.id])
-    usable: dict[int, dict[str, Any] | None] = {}
+    blocked: set[int] = set()
+    for _ in range(MAX_PATH_RETRIES):
+        found = _bidirectional(source.id, target.id, wanted, max_depth, blocked)
+        if found is None:
+            return None
+        meeting, parents = found
+        order = _chain(meeting, parents)
+        inner = order[1:-1]
+        usable = classifier.classify(inner)
+        bad = [cid for cid in inner if cid not in usable]
+        if not bad:
+            usable.update(classifier.classify([source.id, target.id]))
+            return _path_network(user, source.id, meeting, parents, usable)
+        blocked.update(bad)
+    return None
+
+
+def _bidirectional(source: int, target: int, wanted: set[str] | None, max_depth: int,
+                   blocked: set[int]) -> tuple[int, tuple[dict, dict]] | None:
+    parents: tuple[dict[int, tuple | None], dict[int, tuple | None]] = ({source: None}, {target: None})
+    dist: tuple[dict[int, int], dict[int, int]] = ({source: 0}, {target: 0})
+    frontiers = ([source], [target])
     hops = 0
     while frontiers[0] and frontiers[1] and hops < max_depth:
         side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
         rows = _edge_rows(frontiers[side], wanted, MAX_PATH_VISITS)
-        fresh = {end for row in rows for end in (row[1], row[2])} - set(parents[side]) - set(usable)
-        usable.update(classifier.classify(fresh))
         frontier_set = set(frontiers[side])
         next_frontier: list[int] = []
         meetings: list[int] = []
         for row in rows:
             for here in {row[1], row[2]} & frontier_set:
                 there = _other(row, here)
-                if there in parents[side] or (there not in usable and there not in (source.id, target.id)):
+                if there in parents[side] or there in blocked:
                     continue
                 parents[side][there] = (here, row)
                 dist[side][there] = dist[side][here] + 1
@@ -274,13 +314,27 @@ def shortest_path(user: User, source: Customer, target: Customer, types: list[st
         hops += 1
         if meetings:
             best = min(meetings, key=lambda m: dist[0][m] + dist[1][m])
-            if dist[0][best] + dist[1][best] <= max_depth:
-                return _path_network(user, source.id, best, parents, usable)
-            return None
+            return (best, parents) if dist[0][best] + dist[1][best] <= max_depth else None
         frontiers = (next_frontier, frontiers[1]) if side == 0 else (frontiers[0], next_frontier)
         if sum(len(p) for p in parents) > MAX_PATH_VISITS:
             break
     return None
+
+
+def _chain(meeting: int, parents: tuple[dict, dict]) -> list[int]:
+    """The customer ids from source to target through ``meeting``."""
+    order: list[int] = []
+    node: int | None = meeting
+    while node is not None:
+        order.append(node)
+        step = parents[0][node]
+        node = step[0] if step else None
+    order.reverse()
+    node = meeting
+    while parents[1][node] is not None:
+        node = parents[1][node][0]
+        order.append(node)
+    return order
 
 
 def _path_network(user: User, root: int, meeting: int, parents: tuple[dict, dict],
@@ -300,8 +354,7 @@ def _path_network(user: User, root: int, meeting: int, parents: tuple[dict, dict
         order.append(here)
         rows.append(row)
         node = here
-    classifier = _Nodes(user)
-    known = classifier.classify([n for n in order if n not in usable or usable[n] is not None])
+    known = usable  # every id on the chain, already classified: a dict (visible) or None (anonymous)
     net = Network(root=root, depth=len(order) - 1)
     public: dict[int, Any] = {}
     for position, cid in enumerate(order):

@@ -48,3 +48,12 @@ class Relation(RecordModel):
 
 
 RELATION_MODELS = (RelationType, Relation)
+
+# The network walk reads edges from either side through these covering partial indexes (live
+# rows only; ``deleted_at`` is included so SQLite needs no table lookup at all).
+RELATION_INDEXES = tuple(
+    (f"customers_relation_by_{side}",
+     f"CREATE INDEX IF NOT EXISTS customers_relation_by_{side} ON customers_relation "
+     f"({side}_id, {other}_id, type, strength, deleted_at) WHERE deleted_at IS NULL")
+    for side, other in (("source", "target"), ("target", "source"))
+)

@@ -238,3 +238,21 @@ def test_connectors_never_list_anonymous_nodes(kernel, tenant):
         ranked = network.connectors(alice, a, depth=3)
         assert {item["id"] for item in ranked} == {a.id, c.id}
         assert "secret" not in repr(ranked)
+
+
+def test_shortest_path_goes_around_trashed_customers(kernel, tenant):
+    with kernel.tenant_context(tenant):
+        admin = nt.act_as(nt.user("boss", "admin"))
+        start, gone, end = nt.customer("Start"), nt.customer("Gone"), nt.customer("End")
+        detour = [nt.customer(f"D{i}") for i in range(2)]
+        relations.add_relation(admin, start, gone.id, "friend")
+        relations.add_relation(admin, gone, end.id, "friend")
+        relations.add_relation(admin, start, detour[0].id, "friend")
+        relations.add_relation(admin, detour[0], detour[1].id, "friend")
+        relations.add_relation(admin, detour[1], end.id, "friend")
+        assert len(network.shortest_path(admin, start, end).edges) == 2
+        gone.deleted_at = gone.created_at
+        gone.save()
+        path = network.shortest_path(admin, start, end)
+        assert [n["id"] for n in path.nodes.values()] == [start.id, detour[0].id, detour[1].id, end.id]
+        assert network.shortest_path(admin, start, end, max_depth=2) is None
