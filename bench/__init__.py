@@ -1,0 +1,1 @@
+"""Benchmarks with their data generators (run as modules: python -m bench.<name>.bench)."""

@@ -1,0 +1,1 @@
+"""The funnel benchmark: the boss's matrix and a team forecast at a million deals."""
