@@ -71,8 +71,8 @@ class CalendarFeed(TenantModel):
         table_name = "customers_calendar_feed"
 
 
-class Notification(TenantModel):
-    """An in-app notification (schedule reminders); ``key`` makes delivery idempotent."""
+class ScheduleNotification(TenantModel):
+    """An in-app reminder of a schedule item; ``key`` makes delivery idempotent."""
 
     user = peewee.ForeignKeyField(User, on_delete="CASCADE")
     kind = peewee.CharField(max_length=32, default="reminder")
@@ -84,8 +84,8 @@ class Notification(TenantModel):
     read_at = peewee.DateTimeField(null=True)
 
     class Meta:
-        table_name = "customers_notification"
+        table_name = "customers_schedule_notification"
         indexes = ((("user", "read_at", "created_at"), False),)
 
 
-SCHEDULE_MODELS = (ScheduleItem, ScheduleAttendee, CalendarFeed, Notification)
+SCHEDULE_MODELS = (ScheduleItem, ScheduleAttendee, CalendarFeed, ScheduleNotification)

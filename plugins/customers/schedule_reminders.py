@@ -20,7 +20,8 @@ from flask import current_app, g
 from core.identity.models import User
 from plugins.customers import schedule_time as times
 from plugins.customers.schedule import attendee_ids, occurrences
-from plugins.customers.schedule_models import Notification, ScheduleItem
+from plugins.customers.schedule_models import ScheduleItem
+from plugins.customers.schedule_models import ScheduleNotification as Notification
 from plugins.customers.schedule_schemas import MAX_LEAD_MINUTES
 
 reminder_signals = Namespace()

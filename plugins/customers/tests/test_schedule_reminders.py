@@ -8,7 +8,7 @@ import pytest
 
 from plugins.customers import network_testing as nt
 from plugins.customers import schedule, schedule_reminders
-from plugins.customers.schedule_models import Notification
+from plugins.customers.schedule_models import ScheduleNotification as Notification
 
 pytestmark = pytest.mark.xietong_plugins("plugins.customers:plugin")
 START = dt.datetime(2026, 3, 4, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
