@@ -49,6 +49,11 @@ class XietongGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return super().get_command(ctx, name) or self._plugin_commands(ctx).get(name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # Every command, built-in or a plugin's, runs inside the app's context (crm_cli_commands).
+        with get_kernel(ctx).app.app_context():
+            return super().invoke(ctx)
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
