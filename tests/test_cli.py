@@ -96,11 +96,15 @@ def test_migrate_command(cli, tenant_factory):
     assert result.stdout == "one: 0 step(s) applied\n"
 
 
-def test_hook_crm_cli_commands_join_the_command_line(cli, tenant):
+def test_hook_crm_cli_commands_join_the_command_line(cli, tenant, tenant_factory):
     assert "notes" in cli("--help").stdout
     result = cli("notes", "count", "--tenant", tenant)
     assert result.exit_code == 0
     assert result.stdout == f"{tenant}: 1 note(s)\n"
+    tenant_factory("zz-without", modules=["pulse"])
+    result = cli("notes", "tenants")  # runs inside the app's context, as the hook promises
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{tenant}\n"
 
 
 def test_worker_once_runs_queued_tasks(kernel, cli, tenant):

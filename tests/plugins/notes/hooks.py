@@ -152,6 +152,14 @@ def crm_cli_commands(kernel):
         with kernel.tenant_context(slug):
             click.echo(f"{slug}: {Note.select().count()} note(s)")
 
+    @notes_group.command("tenants")
+    def tenants() -> None:
+        """Tenants with notes enabled (reads the control database: needs the app's context)."""
+        from core.tenancy import TenantModule
+
+        rows = TenantModule.select().where((TenantModule.module == "notes") & (TenantModule.enabled == True))  # noqa: E712
+        click.echo(" ".join(sorted(row.tenant.slug for row in rows)))
+
     return [notes_group]
 
 
