@@ -66,8 +66,17 @@ class Api:
         return self("DELETE", path, **kw)
 
 
+def prefer_english(client: Any) -> None:
+    """Show ``client`` the English pages (tenants default to Chinese), as the language switch does."""
+    from core.web.i18n import SESSION_LANGUAGE
+
+    with client.session_transaction() as session:
+        session[SESSION_LANGUAGE] = "en"
+
+
 def sign_in(client: Any, slug: str, user: Any) -> str:
     """Give ``client`` a session for ``user`` in tenant ``slug``; returns its CSRF token."""
+    prefer_english(client)
     with client.session_transaction() as session:
         bound = dict(session.get("auth") or {})
         bound[slug] = [user.id, user.session_epoch]

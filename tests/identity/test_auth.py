@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.identity.conftest import IDTEST, PASSWORD, Api, audit_rows, build_org, sign_in
+from tests.identity.conftest import IDTEST, PASSWORD, Api, audit_rows, build_org, prefer_english, sign_in
 
 pytestmark = pytest.mark.xietong_plugins(IDTEST)
 
@@ -17,6 +17,7 @@ def csrf_of(html: str) -> str:
 
 
 def log_in(client, slug: str, username: str, password: str = PASSWORD, next_url: str | None = None):
+    prefer_english(client)
     form = {"username": username, "password": password,
             "csrf_token": csrf_of(client.get(f"/t/{slug}/login").text)}
     if next_url is not None:
@@ -37,6 +38,14 @@ def test_login_page_logs_in_and_out(client, org, kernel):
     assert client.post(f"/t/{slug}/logout", data={"csrf_token": token}).status_code == 302
     assert client.get(f"/t/{slug}/idcontacts/").status_code == 302
     assert [e.action for e in audit_rows(kernel, slug, user=org.users["sam"].id)][-2:] == ["login", "logout"]
+
+
+def test_pages_speak_the_tenants_language(app, org):
+    chinese = app.test_client()  # no choice made: the tenant's default language, zh_CN
+    page = chinese.get(f"/t/{org.slug}/login")
+    assert "登录" in page.text and "用户名" in page.text
+    form = {"username": "sam", "password": "wrong password", "csrf_token": csrf_of(page.text)}
+    assert "用户名或密码错误" in chinese.post(f"/t/{org.slug}/login", data=form).text
 
 
 def test_wrong_password_and_unknown_user_look_the_same(client, org, kernel):
