@@ -16,7 +16,7 @@ from core.errors import ApiError
 from plugins.customers.models import Customer
 from plugins.funnel import quotas as quota_service
 from plugins.funnel import services
-from plugins.funnel.models import Deal, DealCoOwner, Quota, Stage
+from plugins.funnel.models import Deal, DealCoOwner, Pipeline, Quota, Stage
 from plugins.funnel.schemas import DealSchema, QuotaSchema
 
 EXTRA_ARGS = ("stale", "pipeline")  # list arguments that are not column filters
@@ -64,9 +64,8 @@ class DealResource(Resource):
             cutoff = utcnow() - dt.timedelta(days=stale_days())
             query = query.where((Deal.status == "open") & (Deal.stage_changed_at < cutoff))
         if extra.get("pipeline"):
-            query = query.where(Deal.pipeline.in_(
-                Stage.select(Stage.pipeline).join_from(Stage, Stage.pipeline.rel_model)
-                .where(Stage.pipeline.rel_model.key == extra["pipeline"])))
+            pipeline = Pipeline.get_or_none(Pipeline.key == extra["pipeline"])
+            query = query.where(Deal.pipeline == (pipeline.id if pipeline else -1))
         return query
 
     def get(self, record_id: Any, user: Any, action: str = "read") -> Any:

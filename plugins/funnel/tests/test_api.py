@@ -156,3 +156,23 @@ def test_reports_and_plan_endpoints(api, world):
     assert api.put("sam", "/funnel/settings", json={"stale_days": 5}).status_code == 403
     assert api.put("boss", "/funnel/settings", json={"stale_days": 0}).status_code == 422
     assert api.put("boss", "/funnel/settings", json={"stale_days": 5}).get_json()["stale_days"] == 5
+
+
+def test_patch_shares_a_deal_and_moves_its_stage_with_history(api, world):
+    deal = new(api, world)
+    body = {"co_owner_ids": [world.cal.id], "stage": "solution"}
+    shared = api.patch("sam", f"/deals/{deal['id']}", json=body)
+    assert shared.status_code == 200 and shared.get_json()["co_owner_ids"] == [world.cal.id]
+    assert api.get("cal", f"/deals/{deal['id']}").get_json()["stage"] == "solution"
+    assert len(api.get("cal", f"/deals/{deal['id']}/history").get_json()["items"]) == 2
+    assert api.patch("sam", f"/deals/{deal['id']}", json={"pipeline": "direct"}).status_code == 422
+    assert [d["id"] for d in api.get("sam", "/deals?stage=solution&pipeline=direct").get_json()["items"]] == [
+        deal["id"]]
+    assert api.get("sam", "/deals?stage=won").get_json()["items"] == []
+
+
+def test_openapi_lists_the_funnel(api):
+    paths = api.get("boss", "/openapi.json").get_json()["paths"]
+    for path in ("/deals", "/deals/{record_id}", "/deals/{deal_id}/stage", "/deals/{deal_id}/history",
+                 "/funnel/stages", "/funnel/report", "/quotas", "/quotas/{quota_id}/plan"):
+        assert any(p.endswith(path) for p in paths), path
