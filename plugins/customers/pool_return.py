@@ -21,6 +21,7 @@ again under that lock, so a follow-up, claim or lock that lands meanwhile wins.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,8 +31,7 @@ from typing import Any
 import peewee
 from flask import g
 
-from core.identity.audit import audit
-from core.identity.models import User
+from core.identity.models import AuditEntry, User
 from core.identity.permissions import department_subtree
 from core.settings import get_setting
 from plugins.customers import pool_history as history
@@ -122,42 +122,51 @@ def evaluate(pool: Pool, rules: list[PoolRule], now: dt.datetime) -> Plan:
     """Decide, for one pool, whom to warn, whom to return and whose warning to withdraw."""
     plan = Plan(revision=pool.rules_revision)
     warn_days = pool.warn_days
-    near = [_rule_condition(r, now - dt.timedelta(days=r.days - warn_days)) for r in rules]
+    notice = dt.timedelta(days=warn_days)
     condition = PoolState.warned_at.is_null(False)
-    for expression in near:
-        condition = condition | expression
+    for rule in rules:
+        condition = condition | _rule_condition(rule, now - dt.timedelta(days=rule.days - warn_days))
+    level_field = get_setting(LEVEL_SETTING, "level") if any(r.level for r in rules) else ""
+    custom = Customer.custom if level_field else peewee.Value(None)  # JSON decoded only when needed
     query = (
-        PoolState.select(PoolState, Customer.id, Customer.owner, Customer.name, Customer.custom)
+        PoolState.select(PoolState.customer, PoolState.version, PoolState.owned_since, PoolState.warned_at,
+                         PoolState.last_followup_at, PoolState.last_deal_at, PoolState.last_won_at,
+                         Customer.owner, Customer.name, custom)
         .join(Customer, on=(PoolState.customer == Customer.id))
         .where((PoolState.pool == pool.id) & Customer.owner.is_null(False) & Customer.deleted_at.is_null()
                & (PoolState.locked == False) & PoolState.owned_since.is_null(False) & condition)  # noqa: E712
         .order_by(PoolState.customer)
+        .tuples()
     )
-    level_field = get_setting(LEVEL_SETTING, "level") if any(r.level for r in rules) else ""
-    for state in query:
-        customer = state.customer
-        level = _level(customer.custom, level_field) if level_field else ""
+    due_after_warning: dict[dt.datetime, dt.datetime] = {}
+    warn_from_now = day_start(now, warn_days)
+    for ident, version, owned_since, warned_at, followup, deal, won, owner, name, custom in query:
+        references = {"no_followup": followup, "no_deal": deal, "no_won_deal": won}
+        level = _level(custom, level_field) if level_field else ""
         found = None
         for rule in rules:
             if rule.level and rule.level != level:
                 continue
-            reference = max(filter(None, (state.owned_since, getattr(state, REFERENCE[rule.kind]))))
-            deadline = reference + dt.timedelta(days=rule.days)
+            last = references[rule.kind]
+            deadline = max(owned_since, last or owned_since) + dt.timedelta(days=rule.days)
             if found is None or deadline < found[0]:
                 found = (deadline, rule)
-        if found is None or now < found[0] - dt.timedelta(days=warn_days):
-            if state.warned_at is not None:
-                plan.clear.append(customer.id)
+        if found is None or now < found[0] - notice:
+            if warned_at is not None:
+                plan.clear.append(ident)
             continue
-        decision = Decision(customer.id, customer.owner_id, state.version, customer.name, *found)
+        decision = Decision(ident, owner, version, name, *found)
         if warn_days == 0:
             if now >= decision.deadline:
                 plan.ret.append(decision)
-        elif state.warned_at is None:
-            decision.due = max(decision.deadline, day_start(now, warn_days))
+        elif warned_at is None:
+            decision.due = max(decision.deadline, warn_from_now)
             plan.warn.append(decision)
-        elif now >= max(decision.deadline, day_start(state.warned_at, warn_days)):
-            plan.ret.append(decision)
+        else:
+            if warned_at not in due_after_warning:
+                due_after_warning[warned_at] = day_start(warned_at, warn_days)
+            if now >= max(decision.deadline, due_after_warning[warned_at]):
+                plan.ret.append(decision)
     return plan
 
 
@@ -244,10 +253,17 @@ def _apply_returns(pool: Pool, batch: list[Decision], now: dt.datetime) -> None:
         {"user": d.owner, "kind": "pool_returned", "customer": d.customer, "created_at": now,
          "params": _params(pool, d)} for d in batch
     ]).execute()
-    for d in batch:
-        audit("return", "customer", d.customer, {
-            "owner": [d.owner, None], "pool": [None, pool.id],
-            "reason": [None, history.rule_reason(d.rule.kind, d.rule.days)]}, None)
+    # The audit log's own row shape (core.identity.audit.audit), written in one statement per batch.
+    AuditEntry.insert_many([
+        {"at": now, "user": None, "username": "", "action": "return", "entity": "customer",
+         "record_id": str(d.customer), "address": "", "changes": _changes(d, pool)} for d in batch
+    ]).execute()
+
+
+def _changes(d: Decision, pool: Pool) -> str:
+    reason = history.rule_reason(d.rule.kind, d.rule.days)
+    changes = {"owner": [d.owner, None], "pool": [None, pool.id], "reason": [None, reason]}
+    return json.dumps(changes, ensure_ascii=False, sort_keys=True)
 
 
 def _clear(pool: Pool, plan: Plan, now: dt.datetime) -> int:
