@@ -113,4 +113,7 @@ def crm_field_rules(kernel, user, entity):
 
 @hookimpl
 def crm_demo_data(kernel, tenant, counts, progress):
-    return base.demo_data(kernel, tenant, counts, progress)
+    return network.combine_lines(
+        base.demo_data(kernel, tenant, counts, progress),
+        network.demo_data(kernel, tenant, counts, progress),
+    )

@@ -173,3 +173,15 @@ def _overdue_widget(kernel: Any, user: Any, settings: Any = None) -> dict[str, A
     from plugins.customers.activities import overdue_customers
 
     return {"items": overdue_customers(user, limit=10)}
+
+
+def demo_data(kernel: Any, tenant: str, counts: dict[str, int], progress: Any) -> str | None:
+    from plugins.customers.network_demo import make_demo
+
+    return make_demo(counts.get("customers", 0), progress)
+
+
+def combine_lines(*lines: str | None) -> str | None:
+    """One summary line from several parts' lines (None when none has anything to say)."""
+    given = [line for line in lines if line]
+    return "; ".join(given) if given else None

@@ -189,3 +189,30 @@ def test_invisible_other_side_is_anonymous_or_hidden(kernel, tenant):
         assert "secret" not in repr(items) and "13800000000" not in repr(items)
         set_setting(relations.HIDDEN_NODES_SETTING, "hide")
         assert relations.list_relations(alice, mine).items == []
+
+
+def test_demo_data_relates_the_demo_customers(kernel, tenant):
+    from contextlib import contextmanager
+
+    from plugins.customers.activities_models import Activity
+    from plugins.customers.network_demo import make_demo
+
+    @contextmanager
+    def progress(label, total):
+        class Bar:
+            done = 0
+
+            def update(self, n):
+                Bar.done += n
+
+        yield Bar()
+        assert Bar.done == total
+
+    with kernel.tenant_context(tenant):
+        nt.user("zhang", "sales")
+        for i in range(40):
+            nt.customer(f"演示客户{i}")
+        line = make_demo(40, progress)
+        assert "relations" in line and Relation.select().count() > 10 and Activity.select().count() > 0
+        assert not Relation.select().where(Relation.source == Relation.target).exists()
+        assert make_demo(1, progress) is None
