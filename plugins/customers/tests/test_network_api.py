@@ -163,8 +163,9 @@ def test_network_pages(kernel, tenant, client):
                           data={"csrf_token": csrf, "key": "Bad Key", "name": ""})
     assert refused.status_code == 422 and "is-invalid" in refused.get_data(as_text=True)
     tabs = client.get(f"/t/{tenant}/api/v1/customers/{a}/tabs", headers=bearer(kernel, tenant, boss))
-    if tabs.status_code == 200:  # served by the customers resource once it lands
-        assert {"network", "timeline", "schedule"} <= {t["key"] for t in tabs.get_json()["items"]}
+    assert {"network", "timeline", "schedule"} <= {t["key"] for t in tabs.get_json()["items"]}
+    record = client.get(f"/t/{tenant}/customers/{a}").get_data(as_text=True)
+    assert "/network/tab" in record and "/timeline/tab" in record
 
 
 def test_pages_speak_chinese(kernel, tenant, client):
