@@ -77,6 +77,17 @@ def reads_of(user: User, ids: list[int]) -> dict[int, dt.datetime]:
     return dict(rows)
 
 
+def _attach_authors(rows: list[Announcement]) -> None:
+    """Load the authors of a page in one query (not one per row)."""
+    wanted = {row.author_id for row in rows if row.author_id}
+    if not wanted:
+        return
+    authors = {u.id: u for u in User.select().where(User.id.in_(wanted))}
+    for row in rows:
+        if row.author_id in authors:
+            row.author = authors[row.author_id]
+
+
 def encode_cursor(item: Announcement) -> str:
     raw = json.dumps([int(item.pinned), item.published_at.isoformat(), item.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -111,6 +122,7 @@ def listing(user: User, kind: str | None = None, pinned: bool | None = None, unr
         query = query.where(condition)
     rows = list(query.order_by(Announcement.pinned.desc(), Announcement.published_at.desc(),
                                Announcement.id.desc()).limit(limit + 1))
+    _attach_authors(rows)
     more = len(rows) > limit
     rows = rows[:limit]
     reads = reads_of(user, [row.id for row in rows])

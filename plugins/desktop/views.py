@@ -8,13 +8,14 @@ from flask import Blueprint, abort, current_app, render_template, url_for
 
 from core.identity.auth import current_user
 from core.identity.permissions import can
-from plugins.desktop import registry, services
+from plugins.desktop import announcements, registry, services
 from plugins.desktop.api import locale_variant
 from plugins.desktop.render import safe_url, widget_context
 
 pages = Blueprint("desktop", __name__, url_prefix="/desktop", template_folder="templates",
                   static_folder="static", static_url_path="/static")
 pages.add_app_template_filter(safe_url, "desktop_safe_url")
+PINNED_ON_TOP = 3
 
 
 def _kernel() -> Any:
@@ -52,7 +53,10 @@ def company():
         {"title": c["title"], "title_zh": c.get("title_zh", ""), "boxes": _boxes(c["widgets"], widgets)}
         for c in services.effective_company(_kernel(), user)
     ]
-    return render_template("desktop/company.html", columns=columns,
+    pinned: list[dict[str, Any]] = []
+    if can(user, "read", announcements.ENTITY):
+        pinned, _ = announcements.listing(user, pinned=True, limit=PINNED_ON_TOP)
+    return render_template("desktop/company.html", columns=columns, pinned=pinned,
                            may_arrange=can(user, "write", "company_desktop"))
 
 

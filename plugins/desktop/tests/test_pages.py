@@ -59,6 +59,12 @@ def test_company_page_shows_columns_and_arrange_link_for_admins(kernel, client, 
     boxes = re.findall(r'data-key="([^"]+)" data-src', html)
     assert boxes == ["desktop.announcements", "lab.count", "lab.money"]
     assert f"/t/{tenant}/desktop/company/arrange" in html
+    assert "xt-pinned" not in html  # nothing pinned yet
+    admin.post("/api/v1/desktop/announcements", json={"title": "Office closed Friday", "pinned": True})
+    admin.post("/api/v1/desktop/announcements", json={"title": "Not pinned"})
+    html = text(client.get(f"/t/{tenant}/desktop/company"))
+    strip = html.split('class="list-group mb-3 xt-pinned"')[1].split("</div>")[0]
+    assert "Office closed Friday" in strip and "Not pinned" not in strip
     assert client.get(f"/t/{tenant}/desktop/company/arrange").status_code == 200
 
 
