@@ -90,7 +90,7 @@ def new_user():
 
 @admin_pages.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user(user_id: int):
-    target = User.get_or_none(User.id == user_id) or abort(404)
+    target = services.row(User, user_id) or abort(404)
     errors: dict[str, str] = {}
     values = {"display_name": target.display_name, "email": target.email, "role": target.role.key,
               "department": target.department_id or "", "language": target.language,
@@ -115,7 +115,7 @@ def user(user_id: int):
 
 @admin_pages.post("/users/<int:user_id>/password")
 def reset_password(user_id: int):
-    target = User.get_or_none(User.id == user_id) or abort(404)
+    target = services.row(User, user_id) or abort(404)
     try:
         services.set_password(target, request.form.get("password") or "")
     except IdentityError as exc:
@@ -127,7 +127,7 @@ def reset_password(user_id: int):
 
 @admin_pages.post("/users/<int:user_id>/tokens")
 def new_token(user_id: int):
-    target = User.get_or_none(User.id == user_id) or abort(404)
+    target = services.row(User, user_id) or abort(404)
     try:
         _row, raw = create_token(target, request.form.get("name") or "", actor=current_user())
     except IdentityError as exc:
@@ -141,7 +141,7 @@ def new_token(user_id: int):
 
 @admin_pages.post("/tokens/<int:token_id>/revoke")
 def revoke_token_page(token_id: int):
-    token = ApiToken.get_or_none(ApiToken.id == token_id) or abort(404)
+    token = services.row(ApiToken, token_id) or abort(404)
     revoke_token(token)
     flash(_("Token %(prefix)s… revoked.", prefix=token.prefix), "success")
     return redirect(url_for(".user", user_id=token.user_id))
@@ -172,7 +172,7 @@ def create_department():
 
 @admin_pages.post("/departments/<int:dept_id>")
 def update_department(dept_id: int):
-    dept = Department.get_or_none(Department.id == dept_id) or abort(404)
+    dept = services.row(Department, dept_id) or abort(404)
     try:
         if request.form.get("delete"):
             services.delete_department(dept)
@@ -211,7 +211,7 @@ def roles():
 
 @admin_pages.post("/roles/<int:role_id>")
 def update_role(role_id: int):
-    role = Role.get_or_none(Role.id == role_id) or abort(404)
+    role = services.row(Role, role_id) or abort(404)
     try:
         if request.form.get("delete"):
             services.delete_role(role)

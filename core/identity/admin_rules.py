@@ -17,6 +17,7 @@ from core.identity.auth import admin_required
 from core.identity.errors import IdentityError
 from core.identity.models import AuditEntry, FieldRule, Role, TrashEntry
 from core.identity.permissions import SCOPES
+from core.identity.services import row
 from core.identity.text import _
 
 rule_pages = Blueprint("identity_rules", __name__, url_prefix="/admin", template_folder="templates")
@@ -67,7 +68,7 @@ def field_rules():
         form = request.form
         try:
             if form.get("delete"):
-                rule = FieldRule.get_or_none(FieldRule.id == form.get("delete", type=int)) or abort(404)
+                rule = row(FieldRule, form.get("delete")) or abort(404)
                 rules.delete_field_rule(rule)
             else:
                 rules.create_field_rule(form.get("entity", ""), form.get("field", ""), form.get("mode", ""),
@@ -134,7 +135,7 @@ def _entity_labels() -> dict[str, Any]:
 @rule_pages.post("/trash/<int:entry_id>")
 def trash_action(entry_id: int):
     """``action=restore`` puts the record back; ``action=purge`` destroys it (asked twice)."""
-    entry = TrashEntry.get_or_none(TrashEntry.id == entry_id) or abort(404)
+    entry = row(TrashEntry, entry_id) or abort(404)
     action = request.form.get("action")
     try:
         if action == "restore":

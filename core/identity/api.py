@@ -102,10 +102,10 @@ def require_admin() -> Any:
 
 
 def get_or_404(model: Any, record_id: int, what: str) -> Any:
-    row = model.get_or_none(model.id == record_id)
-    if row is None:
+    found = services.row(model, record_id)
+    if found is None:
         raise ApiError(404, f"no such {what}")
-    return row
+    return found
 
 
 def listing(query: Any, model: Any, args: Mapping[str, str], dump, *, sortable=(), filters=None,

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from marshmallow import fields, validate
 
 from core.api.views import json_body
+from core.errors import ApiError
 from core.identity import rules, trash
 from core.identity.api import _identity_error, _Strict, created, get_or_404, listing, load, require_admin
 from core.identity.audit import entry_dict
@@ -94,7 +95,10 @@ AUDIT_FILTERS = {
 def filter_audit(query: Any, name: str, value: Any) -> Any:
     """Apply one audit filter (shared with the audit page)."""
     if name in ("since", "until"):
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ApiError(400, f"{name} is out of range", fields={name: ["out of range"]}) from None
         return query.where(AuditEntry.at >= value if name == "since" else AuditEntry.at < value)
     column = {"user_id": AuditEntry.user}.get(name) or getattr(AuditEntry, name)
     return query.where(column == value)

@@ -147,7 +147,10 @@ def is_api_request() -> bool:
 
 
 def _view_flag(name: str) -> bool:
-    view = current_app.view_functions.get(request.endpoint or "")
+    endpoint = request.endpoint or ""
+    if name == "_xietong_public" and (endpoint == "static" or endpoint.endswith(".static")):
+        return True  # a blueprint's static files (CSS for the login page) are not data
+    view = current_app.view_functions.get(endpoint)
     return bool(getattr(view, name, False) or getattr(getattr(view, "view_class", None), name, False))
 
 
@@ -162,12 +165,27 @@ def _unauthorized(message: str):
     return response, status
 
 
+def _carries_nul() -> bool:
+    """Whether the path, query or a text body holds a NUL character, which PostgreSQL cannot
+    store or compare (psycopg2 raises instead of finding nothing). Uploads are not looked at."""
+    if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+        return True
+    if request.mimetype == "application/json":
+        body = request.get_data(cache=True)
+        return b"\x00" in body or b"\\u0000" in body.lower()
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return any("\x00" in value for value in request.form.values())
+    return False
+
+
 def authenticate() -> Any:
     """The before-request guard for tenant requests (see the module docstring)."""
     g.user = None
     g.auth_method = None
     if g.get("tenant") is None or request.endpoint is None:
         return None
+    if _carries_nul():
+        abort(400, description="text may not contain NUL characters")
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, raw = header.partition(" ")

@@ -39,14 +39,35 @@ AUDITED_USER_FIELDS = ("username", *USER_FIELDS)
 
 # -- look-ups -----------------------------------------------------------------------------
 
+MAX_ID = 2**63 - 1
+
+
+def as_id(value: Any) -> int | None:
+    """``value`` as a record id, or None when it cannot be one: not a whole number written
+    in ASCII digits, or out of range (SQLite raises on integers past 64 bits instead of
+    finding nothing, so a huge id must never reach a query)."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()):
+            return None
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_ID else None
+
+
+def row(model: Any, value: Any) -> Any:
+    """The row of ``model`` with id ``value``, or None (also for ids that cannot exist)."""
+    record_id = as_id(value)
+    return None if record_id is None else model.get_or_none(model.id == record_id)
+
+
 
 def find_role(value: Any) -> Role:
     """A role by key, id or itself; IdentityError naming the choices when there is none."""
     if isinstance(value, Role):
         return value
-    role = None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        role = Role.get_or_none(Role.id == int(value))
+    role = row(Role, value)
     if role is None and isinstance(value, str):
         role = Role.get_or_none(Role.key == value.strip())
     if role is None:
@@ -59,10 +80,9 @@ def find_department(value: Any) -> Department | None:
     """A department by id, name or itself (None and "" mean no department)."""
     if value is None or value == "" or isinstance(value, Department):
         return value or None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        found = Department.get_or_none(Department.id == int(value))
-        if found is not None:
-            return found
+    found = row(Department, value)
+    if found is not None:
+        return found
     matches = list(Department.select().where(Department.name == str(value).strip()).limit(2))
     if not matches:
         raise IdentityError(f"unknown department {value!r}", field="department")
@@ -78,8 +98,8 @@ def find_user(value: Any) -> User:
     user = None
     if isinstance(value, str):
         user = User.get_or_none(peewee.fn.LOWER(User.username) == value.strip().lower())
-    if user is None and (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
-        user = User.get_or_none(User.id == int(value))
+    if user is None:
+        user = row(User, value)
     if user is None:
         raise IdentityError(f"unknown user {value!r}", field="user", status=404)
     return user

@@ -31,7 +31,10 @@ def create_token(user: User, name: str = "", expires_at: dt.datetime | None = No
         raise IdentityError(f"user {user.username!r} is inactive", field="user")
     if expires_at is not None:
         if expires_at.tzinfo is not None:
-            expires_at = expires_at.astimezone(dt.UTC).replace(tzinfo=None)
+            try:
+                expires_at = expires_at.astimezone(dt.UTC).replace(tzinfo=None)
+            except OverflowError:
+                raise IdentityError("the expiry time is out of range", field="expires_at") from None
         if expires_at <= utcnow():
             raise IdentityError("the expiry time is in the past", field="expires_at")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)

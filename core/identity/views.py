@@ -109,8 +109,8 @@ def tokens():
 @pages.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int):
-    row = ApiToken.get_or_none((ApiToken.id == token_id) & (ApiToken.user == current_user()))
-    if row is None:
+    row = services.row(ApiToken, token_id)
+    if row is None or row.user_id != current_user().id:
         abort(404)
     revoke_token(row, current_user())
     flash(_("Token %(prefix)s… revoked.", prefix=row.prefix), "success")

@@ -184,3 +184,28 @@ def test_anonymous_requests_write_nothing(kernel, client, org):
     assert anonymous.delete(f"/idcontacts/{org.contacts['c-sam'].id}").status_code == 401
     assert client.post(f"/t/{org.slug}/admin/departments", data={"name": "x"}).status_code == 401
     assert contact_state(kernel, org.slug) == before
+
+
+def test_odd_input_is_a_client_error_not_a_crash(client, org, api_as):
+    """Huge ids, NUL characters and dates at the edge of time answer 4xx on both databases."""
+    ada = api_as("ada")
+    huge = "9" * 30
+    for path in (f"/users/{huge}", f"/departments/{huge}", f"/roles/{huge}", f"/trash/{huge}",
+                 f"/audit/{huge}", f"/field-rules/{huge}", f"/idcontacts/{huge}"):
+        assert ada.get(path).status_code == 404, path
+    assert ada.patch(f"/users/{org.users['sam'].id}", json={"department_id": 10**30}).status_code == 422
+    assert ada.post("/departments", json={"name": "x", "parent_id": 10**30}).status_code == 422
+    assert ada.get(f"/users?department_id={huge}").status_code == 400
+    for bad in (ada.get("/users?q=a%00b"), ada.post("/departments", json={"name": "a\u0000b"}),
+                ada.post("/roles", json={"key": "k", "name": "a\x00"})):
+        assert bad.status_code == 400 and "NUL" in bad.json["error"]["message"]
+    csrf = sign_in(client, org.slug, org.users["ada"])
+    page = client.post(f"/t/{org.slug}/admin/departments", data={"name": "a\x00", "csrf_token": csrf})
+    assert page.status_code == 400
+    assert client.get(f"/t/{org.slug}/admin/users/{huge}").status_code == 404
+    assert client.post(f"/t/{org.slug}/admin/departments", data={"name": "y", "parent": huge,
+                                                                  "csrf_token": csrf}).status_code == 422
+    edge = ada.post(f"/users/{org.users['ada'].id}/tokens",
+                    json={"name": "x", "expires_at": "0001-01-01T00:00:00+05:00"})
+    assert edge.status_code == 422
+    assert ada.get("/audit?since=0001-01-01T00:00:00%2B05:00").status_code == 400

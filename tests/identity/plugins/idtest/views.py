@@ -75,7 +75,7 @@ def listed(path: str, action: str = "read") -> tuple[str, list[Any], dict[str, s
 
 def one(path: str, record_id: int, action: str = "read") -> tuple[str, Any]:
     entity, model, _, _ = kind(path)
-    record = model.get_or_none(model.id == record_id)
+    record = model.get_or_none(model.id == record_id) if record_id < 2**63 else None
     if record is None:
         raise tk.ApiError(404, f"no such {entity}")
     tk.require(tk.current_user(), action, entity, record)
