@@ -174,3 +174,16 @@ def test_pages_speak_chinese(kernel, tenant, client):
     login(client, tenant, boss)
     html = client.get(f"/t/{tenant}/customers/{a}/network/tab").get_data(as_text=True)
     assert "关联客户" in html and "还没有关联客户" in html
+
+
+def test_endpoints_are_in_the_openapi_document(kernel, tenant, client):
+    boss = make_user(kernel, tenant, "boss", role="admin")
+    spec = client.get(f"/t/{tenant}/api/v1/openapi.json", headers=bearer(kernel, tenant, boss)).get_json()
+    one = "/customers/{customer_id}"
+    for path in (f"{one}/network", f"{one}/relations", "/relation-types", f"{one}/activities",
+                 f"{one}/timeline", "/activity-types", "/schedule", "/schedule.ics", "/schedule/import",
+                 f"{one}/schedule"):
+        assert path in spec["paths"], path
+    network = spec["paths"][f"{one}/network"]["get"]
+    params = {p["name"] for p in network.get("parameters", [])}
+    assert {"depth", "types", "limit", "cursor"} <= params
