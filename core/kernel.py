@@ -186,6 +186,9 @@ class Kernel:
         now = time.monotonic()
         if cached and not refresh and now - cached.loaded_at < RUNTIME_TTL_SECONDS:
             return cached
+        if not (flask.has_app_context() and flask.current_app._get_current_object() is self.app):
+            with self.app.app_context():  # the control database is reached through the app
+                return self.runtime(slug, refresh)
         row = Tenant.get_or_none(Tenant.slug == slug)
         if row is None:
             self._runtimes.pop(slug, None)

@@ -171,3 +171,10 @@ def test_a_change_made_by_another_process_reaches_a_running_app(kernel, browser,
     assert browser.get(f"/t/{tenant}/pulse/").status_code == 404
     admin_process.enable_modules(tenant, ["pulse"])
     assert browser.get(f"/t/{tenant}/pulse/").status_code == 200
+
+
+def test_runtime_is_available_outside_any_context(kernel, tenant, monkeypatch):
+    monkeypatch.setattr(kernel_module, "RUNTIME_TTL_SECONDS", 0.0)  # always read the control database
+    runtime = kernel.runtime(tenant)
+    assert runtime.slug == tenant and "notes" in runtime.enabled
+    assert kernel.runtime("no-such-tenant") is None
