@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import g, has_app_context
+
 from core.errors import ApiError
 from plugins.funnel.models import LOST, OPEN, WON, Deal, Pipeline, Stage
 
@@ -43,6 +45,7 @@ def seed_defaults() -> Pipeline:
         for position, (key, name, name_zh, probability, kind) in enumerate(DEFAULT_STAGES):
             Stage.create(pipeline=pipeline, key=key, name=name, name_zh=name_zh,
                          probability=probability, position=position, kind=kind)
+    forget()
     return pipeline
 
 
@@ -67,6 +70,7 @@ def create_pipeline(key: str, name: str, name_zh: str = "",
             Stage.create(pipeline=pipeline, key=spec["key"], name=spec["name"],
                          name_zh=spec.get("name_zh", ""), probability=int(spec["probability"]),
                          kind=spec.get("kind", OPEN), position=index)
+    forget()
     return pipeline
 
 
@@ -115,6 +119,7 @@ def add_stage(pipeline: Pipeline, key: str, name: str, probability: int, name_zh
                              probability=probability, kind=OPEN, position=index)
         ordered.insert(index, stage)
         _renumber(ordered)
+    forget()
     return stage
 
 
@@ -130,6 +135,7 @@ def update_stage(stage: Stage, **changes: Any) -> Stage:
                 raise _invalid("name", "a stage needs a name")
             setattr(stage, field, value)
     stage.save()
+    forget()
     return stage
 
 
@@ -143,6 +149,7 @@ def reorder_stages(pipeline: Pipeline, keys: list[str]) -> list[Stage]:
     result = [by_key[k] for k in keys] + [s for s in ordered if s.kind != OPEN]
     with Stage._meta.database.atomic():
         _renumber(result)
+    forget()
     return result
 
 
@@ -160,7 +167,9 @@ def delete_stage(stage: Stage) -> None:
     with Stage._meta.database.atomic():
         pipeline = stage.pipeline
         stage.delete_instance()
+        forget()
         _renumber(stages_of(pipeline))
+    forget()
 
 
 def _renumber(stages: list[Stage]) -> None:
@@ -183,11 +192,24 @@ def pipelines() -> list[Pipeline]:
 
 
 def stages_of(pipeline: Pipeline | int | None = None) -> list[Stage]:
-    """Stages in order (of one pipeline, or of all pipelines)."""
-    query = Stage.select().join(Pipeline).order_by(Pipeline.position, Pipeline.id, Stage.position)
-    if pipeline is not None:
-        query = query.where(Stage.pipeline == pipeline)
-    return list(query)
+    """Stages in order (of one pipeline, or of all pipelines); read once per request."""
+    cached = g.get("_funnel_stage_list") if has_app_context() else None
+    if cached is None:
+        cached = list(Stage.select(Stage, Pipeline).join(Pipeline)
+                      .order_by(Pipeline.position, Pipeline.id, Stage.position))
+        if has_app_context():
+            g._funnel_stage_list = cached
+    if pipeline is None:
+        return list(cached)
+    pipeline_id = pipeline if isinstance(pipeline, int) else pipeline.id
+    return [s for s in cached if s.pipeline_id == pipeline_id]
+
+
+def forget() -> None:
+    """Drop this request's cached stages (after an admin changed them)."""
+    if has_app_context():
+        g.pop("_funnel_stage_list", None)
+        g.pop("_funnel_stages", None)
 
 
 def stage_by_key(key: Any, field: str = "stage") -> Stage:
