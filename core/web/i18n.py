@@ -108,7 +108,9 @@ class PoDomain(Domain):
             buffer = io.BytesIO()
             write_mo(buffer, catalog)
             buffer.seek(0)
-            merged.merge(support.Translations(fp=buffer))
+            catalog = support.Translations(fp=buffer)
+            merged.merge(catalog)
+            merged.plural = catalog.plural  # merge() drops the language's plural rule
         self.cache[locale] = merged
         return merged
 

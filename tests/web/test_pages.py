@@ -252,3 +252,13 @@ def test_navigation_follows_rights_and_pages_need_sign_in(site):
     nav = site.client.get(f"{site.web}/").text.split('data-testid="nav"')[1].split("</ul>")[0]
     assert "/gadgets/" in nav and "/parts/" not in nav and "/admin/webhooks/" not in nav
     assert site.client.get(f"{site.web}/parts/").status_code == 403
+
+
+def test_plural_forms_follow_the_language(site):
+    create_gadget(site, name="one")
+    create_gadget(site, name="two")
+    csrf = sign_in(site)
+    switch(site, csrf, "zh_CN")
+    assert "2 条记录" in site.client.get(f"{site.web}/gadgets/").text
+    switch(site, csrf, "en")
+    assert "2 records" in site.client.get(f"{site.web}/gadgets/").text
