@@ -140,7 +140,10 @@ def crm_record_tabs(kernel, entity, record, user):
     from plugins.funnel.resource import deals
 
     if entity == "customer":
-        return [deals.related_tab("deals", "Deals", "跟单", "customer_id", record, order=20, count=True)]
+        count = deals.visible_query(user).where(models.Deal.customer == record.id).count()
+        return [RecordTab(key="deals", title="Deals", title_zh="跟单", endpoint="funnel_pages.customer_deals",
+                          endpoint_args={"customer_id": record.id}, order=20, count=count,
+                          permission=("deal", "read"))]
     if entity == "deal":
         return [RecordTab(key="history", title="Stage history", title_zh="阶段历史",
                           endpoint="funnel_pages.deal_history", endpoint_args={"deal_id": record.id},

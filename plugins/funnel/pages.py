@@ -185,6 +185,39 @@ def deal_stage(deal_id: int) -> Any:
     return redirect(url_for("deals_pages.record", record_id=deal_id, tab="history"))
 
 
+@pages.get("/customers/<int:customer_id>/deals")
+@page_errors
+def customer_deals(customer_id: int) -> Any:
+    """A customer's deals and a form to open one with co-owners (a tab fragment)."""
+    customer = services.visible_customer(g.user, customer_id)
+    params = deals.list_params({"customer_id": str(customer.id), "sort": "-updated_at"}, g.user,
+                               default_limit=50)
+    rows, cursor = deals.page(g.user, params)
+    colleagues = User.select().where(User.active == True).order_by(User.username)  # noqa: E712
+    return render_template("funnel/_customer_deals.html", customer=customer, rows=rows, more=cursor,
+                           can_create=permissions.can(g.user, "create", "deal"), colleagues=colleagues,
+                           zh=_zh(), stage_of=lambda d: stages.stage_label(d.stage, _zh()))
+
+
+@pages.post("/customers/<int:customer_id>/deals")
+@page_errors
+def customer_deal_new(customer_id: int) -> Any:
+    """Open a deal from the customer's tab (the seed's 关联跟单: it appears in the funnel too)."""
+    form = request.form
+    data = {"customer_id": customer_id, "title": form.get("title", ""), "amount": form.get("amount") or "0",
+            "expected_close": form.get("expected_close") or None,
+            "co_owner_ids": [int(i) for i in form.getlist("co_owner_ids") if i.isdigit()]}
+    try:
+        created = services.create_deal(g.user, data)
+    except ApiError as exc:
+        if exc.status != 422:
+            raise
+        flash(" ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items()) or exc.message, "danger")
+        return redirect(f"/t/{g.tenant.slug}/customers/{customer_id}?tab=deals")
+    flash(_("Deal opened."), "success")
+    return redirect(url_for("deals_pages.record", record_id=created.id))
+
+
 @pages.get("/quotas/<int:quota_id>/plan")
 @page_errors
 def quota_plan(quota_id: int) -> Any:

@@ -93,7 +93,7 @@ def test_customer_deals_tab_and_widgets(world, kernel, app, deals_made):
         g.user = fresh(world.sam)
         tabs = [t for group in g.tenant.hooks.crm_record_tabs(
             kernel=kernel, entity="customer", record=world.customers["sam1"], user=g.user) for t in group]
-        assert [(t.key, t.count) for t in tabs if t.endpoint.startswith("deals_")] == [("deals", 1)]
+        assert [(t.key, t.count) for t in tabs if t.endpoint.startswith("funnel_")] == [("deals", 1)]
         mine = widgets.my_pipeline(kernel, g.user, {})
         assert mine["kind"] == "stats" and any("50,000.00" in item["value"] for item in mine["items"])
         stale = widgets.stale_deals(kernel, g.user, {"limit": 5})
@@ -117,3 +117,24 @@ def test_handover_moves_open_deals(world, kernel, deals_made):
         assert owners["Old tender"] == (world.sue.id, "open")
         assert owners["Deal"] == (world.sam.id, "won")  # closed deals stay with who won them
         assert aggregates.stored() == aggregates.from_scratch()
+
+
+def test_open_a_deal_from_the_customer_tab(world, kernel, client, deals_made):
+    csrf = login(client, world.tenant, world.sam)
+    base = f"/t/{world.tenant}/funnel/customers"
+    tab = client.get(f"{base}/{world.customers['sam1'].id}/deals").get_data(as_text=True)
+    assert "Old tender" in tab and 'data-testid="new-deal"' in tab
+    assert client.get(f"{base}/{world.customers['cal1'].id}/deals").status_code == 404
+    made = client.post(f"{base}/{world.customers['sam1'].id}/deals",
+                       data={"csrf_token": csrf, "title": "Second phase", "amount": "8000.50",
+                             "co_owner_ids": [str(world.sue.id)]})
+    assert made.status_code == 302 and "/deals/" in made.headers["Location"]
+    refused = client.post(f"{base}/{world.customers['sam1'].id}/deals",
+                          data={"csrf_token": csrf, "title": "Bad", "amount": "-3"})
+    assert refused.status_code == 302 and "tab=deals" in refused.headers["Location"]
+    assert client.post(f"{base}/{world.customers['cal1'].id}/deals",
+                       data={"csrf_token": csrf, "title": "Sneaky", "amount": "1"}).status_code == 404
+    with kernel.tenant_context(world.tenant):
+        created = Deal.get(Deal.title == "Second phase")
+        assert str(created.amount) == "8000.50" and services.co_owner_ids(created) == [world.sue.id]
+        assert not Deal.select().where(Deal.title.in_(["Bad", "Sneaky"])).exists()
