@@ -91,7 +91,9 @@ def create_relation(customer_id: int):
 
 def _relation_from(user: Any, customer: Any, relation_id: int) -> dict[str, Any]:
     page = relations.list_relations(user, customer, limit=1, cursor=str(relation_id - 1))
-    return page.items[0]
+    if page.items and page.items[0]["id"] == relation_id:
+        return page.items[0]
+    return {"id": relation_id, "customer_id": customer.id}  # the other side is hidden from the caller
 
 
 def _relation(customer_id: int, relation_id: int, action: str) -> tuple[Any, Relation]:
