@@ -31,7 +31,7 @@ from plugins.customers.pool_common import (
     write_transaction,
 )
 from plugins.customers.pool_models import OwnerChange, Pool, PoolNotice, PoolState
-from plugins.customers.pool_schemas import AssignSchema, ReleaseSchema
+from plugins.customers.pool_schemas import PoolAssignSchema, PoolReleaseSchema
 from plugins.customers.pool_signals import customer_assigned, customer_claimed, customer_released
 
 
@@ -147,7 +147,7 @@ def release(user: User, customer_id: Any, reason: Any, now: dt.datetime | None =
     now = now or utcnow()
     customer = _customer(customer_id)
     _readable(user, customer)
-    text = load(ReleaseSchema(), {"reason": reason})["reason"]
+    text = load(PoolReleaseSchema(), {"reason": reason})["reason"]
     if customer.owner_id is None:
         raise PoolError("this customer is already in the pool", status=409, code="not_owned")
     if customer.owner_id != user.id and not (
@@ -213,7 +213,7 @@ def assign(actor: User, customer_id: Any, data: Any, now: dt.datetime | None = N
     ban do not (they limit claiming, and this is a manager's decision).
     """
     now = now or utcnow()
-    values = load(AssignSchema(), data)
+    values = load(PoolAssignSchema(), data)
     customer = _customer(customer_id)
     state = history.state_of(customer)
     pool = home_pool(customer, state)

@@ -17,7 +17,7 @@ from core.identity.audit import audit, diff, snapshot
 from core.identity.models import User
 from plugins.customers import pool_history as history
 from plugins.customers.followups_models import Followup, FollowupAttachment, FollowupPlan
-from plugins.customers.followups_schemas import FollowupSchema, FollowupUpdateSchema, PlanSchema
+from plugins.customers.followups_schemas import FollowupPlanSchema, FollowupSchema, FollowupUpdateSchema
 from plugins.customers.models import Attachment, Contact, Customer
 from plugins.customers.pool_common import PoolError, announce, day_start, iso, load, utcnow
 from plugins.customers.pool_models import PoolNotice, PoolState
@@ -205,7 +205,7 @@ def create_plan(user: User, customer_id: Any, data: Any, now: dt.datetime | None
     customer = _customer(user, customer_id)
     if not permissions.can(user, "create", ENTITY):
         raise PoolError("you may not plan follow-ups", status=403)
-    values = load(PlanSchema(), data)
+    values = load(FollowupPlanSchema(), data)
     if values["due_at"] < now - dt.timedelta(days=1):
         raise PoolError("a plan cannot be due in the past", field="due_at")
     return FollowupPlan.create(customer=customer.id, user=user.id, due_at=values["due_at"],

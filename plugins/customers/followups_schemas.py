@@ -43,7 +43,7 @@ class FollowupUpdateSchema(Schema):
     attachment_ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=20))
 
 
-class PlanSchema(Schema):
+class FollowupPlanSchema(Schema):
     due_at = LocalDateTime(required=True)
     kind = fields.String(load_default="", validate=validate.OneOf(("", *FOLLOWUP_KINDS)))
     note = Trimmed(load_default="", validate=validate.Length(max=500))

@@ -90,7 +90,7 @@ def crm_cli_commands(kernel):
 
 @hookimpl
 def crm_blueprints(kernel):
-    return [*base.blueprints(kernel), *network.blueprints(kernel)]
+    return [*base.blueprints(kernel), *pool.blueprints(kernel), *network.blueprints(kernel)]
 
 
 @hookimpl

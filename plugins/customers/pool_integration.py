@@ -93,3 +93,11 @@ def cli_commands(kernel: Any) -> list[Any]:
     from plugins.customers.pool_cli import pool
 
     return [pool]
+
+
+def blueprints(kernel: Any) -> list[Any]:
+    from plugins.customers import followups_api, leads_api, pool_api
+    from plugins.customers.leads_resource import leads
+
+    return [pool_api.api_blueprint(), followups_api.api_blueprint(), leads_api.api_blueprint(),
+            *leads.blueprints()]

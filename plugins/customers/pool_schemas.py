@@ -50,19 +50,19 @@ class PoolSchema(Schema):
             seen.add(key)
 
 
-class ReleaseSchema(Schema):
+class PoolReleaseSchema(Schema):
     reason = Trimmed(required=True, validate=validate.Length(min=1, max=1000,
                                                                error="give a reason (1-1000 characters)"))
 
 
-class AssignSchema(Schema):
+class PoolAssignSchema(Schema):
     user = fields.Raw(required=True)
     reason = Trimmed(load_default="", validate=validate.Length(max=1000))
 
 
-class LockSchema(Schema):
+class PoolLockSchema(Schema):
     locked = fields.Boolean(required=True)
 
 
-class MoveSchema(Schema):
+class PoolMoveSchema(Schema):
     pool = fields.Integer(required=True, strict=True)
