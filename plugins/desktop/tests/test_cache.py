@@ -36,7 +36,7 @@ def test_second_request_is_served_from_the_cache(app, tenant, person):
     assert count(user) == (0, False)
     assert count(user) == (0, True)
     with app.app_context():
-        assert calls("lab.count") == 1
+        assert calls(tenant, "lab.count") == 1
 
 
 def test_cache_is_per_user(app, tenant, person):

@@ -8,17 +8,19 @@ from typing import Any
 
 from flask import current_app
 
-from core.toolkit import EntityType, Widget, hookimpl
+from core.toolkit import EntityType, Widget, current_tenant, hookimpl
 from plugins.desktop.tests.widgetlab.models import LabItem
 
 
-def calls(key: str) -> int:
-    return current_app.extensions.setdefault("widgetlab.calls", {}).get(key, 0)
+def calls(tenant: str, key: str) -> int:
+    """How often ``key``'s data function ran in ``tenant`` (apps are shared between tests)."""
+    return current_app.extensions.setdefault("widgetlab.calls", {}).get((tenant, key), 0)
 
 
 def _count(key: str) -> None:
     store = current_app.extensions.setdefault("widgetlab.calls", {})
-    store[key] = store.get(key, 0) + 1
+    at = (current_tenant().slug, key)
+    store[at] = store.get(at, 0) + 1
 
 
 def count_data(kernel: Any, user: Any, settings: dict) -> dict:
@@ -41,7 +43,8 @@ def money_data(kernel: Any, user: Any, settings: dict) -> dict:
 
 def fresh_data(kernel: Any, user: Any, settings: dict) -> dict:
     _count("lab.fresh")
-    return {"kind": "stat", "value": calls("lab.fresh"), "limit": settings.get("limit")}
+    value = calls(current_tenant().slug, "lab.fresh")
+    return {"kind": "stat", "value": value, "limit": settings.get("limit")}
 
 
 def chart_data(kernel: Any, user: Any, settings: dict) -> dict:
