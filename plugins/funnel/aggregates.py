@@ -140,7 +140,7 @@ def _month_sql(db: peewee.Database) -> str:
 
 def rebuild() -> None:
     """Recompute every aggregate table in SQL (after a bulk load or to repair)."""
-    db = Deal._meta.database
+    db = Deal._meta.database.obj  # the tenant's real database (the proxy hides its type)
     live = "FROM funnel_deal WHERE deleted_at IS NULL"
     with db.atomic():
         for model in (StatTotal, StatMonth, StatReach):
