@@ -89,3 +89,10 @@ def crm_module_enabled(kernel, tenant):
     from core.identity import integration
 
     integration.module_enabled(kernel, tenant)
+
+
+@hookimpl
+def crm_tasks(kernel):
+    from core.api.webhooks import service as webhooks
+
+    return webhooks.tasks()

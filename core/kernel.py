@@ -326,9 +326,12 @@ class Kernel:
 
     # -- tasks -----------------------------------------------------------------------------
 
-    def enqueue(self, task_name: str, tenant: str, **kwargs: Any) -> Any:
-        """Put task ``task_name`` on the queue, to run inside tenant ``tenant``."""
-        return self.app.extensions["xietong.queue"].enqueue(task_name, tenant, kwargs)
+    def enqueue(self, task_name: str, tenant: str, delay: float | None = None, **kwargs: Any) -> Any:
+        """Put task ``task_name`` on the queue, to run inside tenant ``tenant``.
+
+        ``delay`` (seconds) postpones it: retries with backoff, reminders.
+        """
+        return self.app.extensions["xietong.queue"].enqueue(task_name, tenant, kwargs, delay=delay)
 
 
 class TenantHooks:

@@ -74,9 +74,11 @@ class TaskQueue:
                 outcome[tenant.slug] = f"failed: {exc}"
         return outcome
 
-    def enqueue(self, task_name: str, tenant: str, kwargs: dict[str, Any]) -> Any:
+    def enqueue(self, task_name: str, tenant: str, kwargs: dict[str, Any], delay: float | None = None) -> Any:
         if task_name not in self.kernel.tasks:
             raise KeyError(f"unknown task {task_name!r}; plugins declare tasks with crm_tasks")
+        if delay:
+            return self._run.schedule(args=(task_name, tenant, kwargs), delay=delay)
         return self._run(task_name, tenant, kwargs)
 
     def _execute(self, task_name: str, tenant: str, kwargs: dict[str, Any]) -> Any:

@@ -243,12 +243,15 @@ def deliver(kernel: Any, delivery_id: int) -> str:
 
 def schedule_retry(kernel: Any, delivery_id: int, delay: int) -> None:
     """Run the delivery task again after ``delay`` seconds (huey's scheduled tasks)."""
-    queue = kernel.app.extensions["xietong.queue"]
-    queue._run.schedule(args=(TASK_NAME, g.tenant.slug, {"delivery_id": delivery_id}), delay=delay)
+    kernel.enqueue(TASK_NAME, tenant=g.tenant.slug, delay=delay, delivery_id=delivery_id)
 
 
 def register(kernel: Any) -> None:
-    """Declare the delivery task and connect the record signals (from ``core.api.init_app``)."""
-    if TASK_NAME not in kernel.tasks:
-        kernel.tasks[TASK_NAME] = ("core", Task(name=TASK_NAME, func=deliver, retries=0))
+    """Connect the record signals (from ``core.api.init_app``); the delivery task is declared
+    through core's ``crm_tasks``."""
     connect_record_signals(kernel)
+
+
+def tasks() -> list[Task]:
+    # retries=0: a delivery schedules its own retries with backoff and logs each attempt.
+    return [Task(name=TASK_NAME, func=deliver, retries=0)]
