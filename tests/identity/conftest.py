@@ -75,14 +75,11 @@ def prefer_english(client: Any) -> None:
 
 
 def sign_in(client: Any, slug: str, user: Any) -> str:
-    """Give ``client`` a session for ``user`` in tenant ``slug``; returns its CSRF token."""
+    """Give ``client`` an English session for ``user`` in tenant ``slug``; returns its CSRF token."""
+    from core.web.testing import login
+
     prefer_english(client)
-    with client.session_transaction() as session:
-        bound = dict(session.get("auth") or {})
-        bound[slug] = [user.id, user.session_epoch]
-        session["auth"] = bound
-        session.setdefault("csrf", f"csrf-{slug}-{user.id}")
-        return session["csrf"]
+    return login(client, slug, user)
 
 
 def build_org(kernel: Any, slug: str, extra_contacts: int = 0) -> SimpleNamespace:
