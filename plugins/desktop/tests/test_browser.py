@@ -82,3 +82,28 @@ def test_boxes_load_alone_failures_stay_in_their_box_and_order_is_kept(
         box(page, "lab.boom").locator(".xt-remove").click()
     page.wait_for_load_state()
     assert "lab.boom" not in seller.get("/api/v1/desktop/personal").get_json()["widgets"]
+
+
+def test_arranging_the_company_desktop(live_server, chromium, tenant, person):
+    admin = person(tenant, "root", role="admin")
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server, tenant, "root")
+    page.goto(f"{live_server}/t/{tenant}/desktop/company/arrange")
+    # nothing arranged yet: the editor starts from the default, one column per module
+    columns = page.locator("#xt-columns .xt-column")
+    columns.first.wait_for()
+    titles = columns.locator("input[name=title]").evaluate_all("inputs => inputs.map(i => i.value)")
+    assert titles == ["Desktop", "Widget lab", "otherlab"]
+
+    chip = page.locator('#xt-columns .xt-chip[data-key="lab.count"]')
+    chip.drag_to(page.locator("#xt-palette"))
+    assert page.locator('#xt-columns .xt-chip[data-key="lab.count"]').count() == 0
+    columns.nth(0).locator("input[name=title]").fill("Office")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/desktop/company")
+                              and r.request.method == "PUT") as saved:
+        page.click("#xt-save")
+    assert saved.value.status == 200
+    stored = admin.get("/api/v1/desktop/company", query_string={"role": ""}).get_json()
+    assert stored["columns"][0]["title"] == "Office"
+    keys = [k for c in stored["columns"] for k in c["widgets"]]
+    assert "lab.count" not in keys and "lab.money" in keys

@@ -184,9 +184,16 @@
       col.appendChild(box);
       holder.appendChild(col);
     }
+    function getJSON(url) {
+      return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.json(); });
+    }
     function load() {
-      fetch(root.dataset.api + "?role=" + encodeURIComponent(role.value), {credentials: "same-origin"})
-        .then(function (r) { return r.json(); })
+      getJSON(root.dataset.api + "?role=" + encodeURIComponent(role.value))
+        .then(function (layout) {
+          // nothing arranged yet: start from what people see now (one column per module)
+          return (layout.columns && layout.columns.length) ? layout : getJSON(root.dataset.api);
+        })
         .then(function (layout) {
           holder.innerHTML = "";
           (layout.columns || []).forEach(column);
