@@ -9,6 +9,7 @@ from flask import Flask, abort, g, jsonify, redirect, request
 
 from core.api import init_app as init_api
 from core.config import build_config
+from core.db import SLUG_RE
 from core.errors import install_error_handlers
 from core.identity.auth import init_app as init_auth
 from core.kernel import Kernel
@@ -83,7 +84,8 @@ def _install_tenant_routing(app: Flask, kernel: Kernel) -> None:
         if not values or "tenant" not in values:
             return
         slug = values.pop("tenant")
-        runtime = kernel.runtime(slug)
+        # Check the shape first: a NUL or an overlong slug must be a 404, not a database error.
+        runtime = kernel.runtime(slug) if SLUG_RE.match(slug) else None
         if runtime is None:
             abort(404, description=f"no tenant {slug!r}")
         g.tenant = runtime
