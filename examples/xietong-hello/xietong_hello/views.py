@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from core.toolkit import ApiError
 from xietong_hello import services
@@ -14,25 +14,25 @@ api = Blueprint("hello_api", __name__, url_prefix="/api/v1/hello")
 
 
 @pages.get("/")
-def index():
+def index() -> str:
     return render_template("hello/index.html", greetings=services.latest(limit=50),
                            total=Greeting.select().count())
 
 
 @pages.get("/customers/<int:customer_id>")
-def customer_tab(customer_id: int):
+def customer_tab(customer_id: int) -> str:
     """The Greetings tab of a customer record: an HTML fragment, loaded lazily."""
     greetings = services.latest(limit=20, customer_id=customer_id)
     return render_template("hello/customer_tab.html", greetings=greetings)
 
 
 @api.get("/greetings")
-def list_greetings():
+def list_greetings() -> Response:
     return jsonify(items=[g.to_dict() for g in services.latest(limit=200)], next=None)
 
 
 @api.post("/greetings")
-def create_greeting():
+def create_greeting() -> tuple[Response, int]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(400, "send a JSON object")
@@ -47,7 +47,7 @@ def create_greeting():
 
 
 @api.get("/greetings/<int:greeting_id>")
-def get_greeting(greeting_id: int):
+def get_greeting(greeting_id: int) -> Response:
     greeting = Greeting.get_or_none(Greeting.id == greeting_id)
     if greeting is None:
         raise ApiError(404, f"no greeting {greeting_id}")
