@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from plugins.customers.collaborators_models import ACCESS_LEVELS
 from plugins.customers.followups_models import FOLLOWUP_KINDS
-from plugins.customers.pool_schemas import Trimmed
+from plugins.customers.pool_schemas import ID, Trimmed
 
 
 class LocalDateTime(fields.DateTime):
-    """An ISO 8601 time; with an offset it is converted to UTC, without one it is read in the
-    tenant's time zone. Loads as naive UTC (how times are stored)."""
+    """An ISO 8601 time; with an offset it is converted to UTC, without one (a form's
+    ``datetime-local``) it is read in the user's time zone, else the tenant's. Loads as naive
+    UTC (how times are stored)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from plugins.customers.pool_common import tenant_zone
+        from plugins.customers.pool_common import user_zone
 
         moment = super()._deserialize(value, attr, data, **kwargs)
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=tenant_zone())
-        return moment.astimezone(dt.UTC).replace(tzinfo=None)
+            moment = moment.replace(tzinfo=user_zone())
+        try:
+            moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            raise ValidationError("Not a usable time.") from None
+        if not 1970 <= moment.year <= 2200:
+            raise ValidationError("Give a time between 1970 and 2200.")
+        return moment
 
 
 class FollowupSchema(Schema):
@@ -30,8 +37,8 @@ class FollowupSchema(Schema):
     happened_at = LocalDateTime(load_default=None, allow_none=True)
     next_at = LocalDateTime(load_default=None, allow_none=True)
     next_note = Trimmed(load_default="", validate=validate.Length(max=500))
-    contact_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    attachment_ids = fields.List(fields.Integer(strict=True), load_default=list,
+    contact_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
+    attachment_ids = fields.List(fields.Integer(strict=True, validate=ID), load_default=list,
                                  validate=validate.Length(max=20))
 
 
@@ -39,8 +46,8 @@ class FollowupUpdateSchema(Schema):
     kind = fields.String(validate=validate.OneOf(FOLLOWUP_KINDS))
     content = Trimmed(validate=validate.Length(min=1, max=20000))
     happened_at = LocalDateTime()
-    contact_id = fields.Integer(allow_none=True, strict=True)
-    attachment_ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=20))
+    contact_id = fields.Integer(allow_none=True, strict=True, validate=ID)
+    attachment_ids = fields.List(fields.Integer(strict=True, validate=ID), validate=validate.Length(max=20))
 
 
 class FollowupPlanSchema(Schema):

@@ -95,13 +95,14 @@ def crm_blueprints(kernel):
 
 @hookimpl
 def crm_menu_items(kernel, user):
-    return [*base.menu_items(kernel, user), *network.menu_items(kernel, user)]
+    return [*base.menu_items(kernel, user), *pool.menu_items(kernel, user), *network.menu_items(kernel, user)]
 
 
 @hookimpl
 def crm_record_tabs(kernel, entity, record, user):
     return [
         *base.record_tabs(kernel, entity, record, user),
+        *pool.record_tabs(kernel, entity, record, user),
         *network.record_tabs(kernel, entity, record, user),
     ]
 
@@ -115,5 +116,6 @@ def crm_field_rules(kernel, user, entity):
 def crm_demo_data(kernel, tenant, counts, progress):
     return network.combine_lines(
         base.demo_data(kernel, tenant, counts, progress),
+        pool.demo_data(kernel, tenant, counts, progress),
         network.demo_data(kernel, tenant, counts, progress),
     )

@@ -7,7 +7,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from core.api.choices import UserId
 from core.api.fields import DateTime
 from plugins.customers.leads_models import LEAD_SOURCES
-from plugins.customers.pool_schemas import Trimmed
+from plugins.customers.pool_schemas import ID, Trimmed
 from plugins.customers.schemas import EmailText, Phone, Text
 
 EDITABLE_STATUSES = ("new", "following", "invalid")
@@ -73,7 +73,7 @@ class LeadConvertSchema(Schema):
     customer = fields.Dict(load_default=dict)
     contact = fields.Boolean(load_default=True)
     deal = fields.Nested(DealSchema, load_default=None, allow_none=True)
-    merge_into = fields.Integer(load_default=None, allow_none=True, strict=True)
+    merge_into = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     force = fields.Boolean(load_default=False)
 
 
@@ -83,4 +83,4 @@ class CustomerOverrides(Schema):
     email = Trimmed(validate=validate.Length(max=254))
     address = Trimmed(validate=validate.Length(max=300))
     region = Trimmed(validate=validate.Length(max=100))
-    category_id = fields.Integer(allow_none=True, strict=True)
+    category_id = fields.Integer(allow_none=True, strict=True, validate=ID)

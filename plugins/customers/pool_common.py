@@ -68,6 +68,17 @@ def tenant_zone() -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
+def user_zone() -> zoneinfo.ZoneInfo:
+    """The signed-in user's time zone when they chose one, else the tenant's."""
+    name = getattr(g.get("user"), "timezone", "") or ""
+    if name:
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return tenant_zone()
+
+
 def local_date(moment: dt.datetime) -> dt.date:
     """The tenant-local calendar date of a naive-UTC time."""
     return moment.replace(tzinfo=dt.UTC).astimezone(tenant_zone()).date()

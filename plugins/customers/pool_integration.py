@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from core.contrib import EntityType, PeriodicTask, Task
+from core.contrib import EntityType, MenuItem, PeriodicTask, RecordTab, Task
 from plugins.customers.collaborators_models import COLLABORATOR_MODELS
 from plugins.customers.followups_models import FOLLOWUP_MODELS, Followup
 from plugins.customers.leads_models import LEAD_MODELS, Lead
@@ -96,8 +96,54 @@ def cli_commands(kernel: Any) -> list[Any]:
 
 
 def blueprints(kernel: Any) -> list[Any]:
-    from plugins.customers import followups_api, leads_api, pool_api
+    from plugins.customers import followups_api, followups_pages, leads_api, leads_pages, pool_api, pool_pages
     from plugins.customers.leads_resource import leads
 
     return [pool_api.api_blueprint(), followups_api.api_blueprint(), leads_api.api_blueprint(),
+            pool_pages.pages_blueprint(), followups_pages.pages_blueprint(), leads_pages.pages_blueprint(),
             *leads.blueprints()]
+
+
+def menu_items(kernel: Any, user: Any) -> list[MenuItem]:
+    from plugins.customers.leads_resource import leads
+
+    return [
+        MenuItem(key="customers.followups", title="My follow-ups", title_zh="我的跟进", order=14,
+                 endpoint="customers_followups_pages.todo", icon="list-check",
+                 permission=("followup", "read")),
+        MenuItem(key="customers.pools", title="Public pools", title_zh="公海", order=15,
+                 endpoint="customers_pool_pages.pool_index", icon="water",
+                 permission=("customer_pool", "read")),
+        leads.menu_item(order=16, title="Leads", title_zh="线索"),
+        MenuItem(key="customers.lead_pool", title="Lead pool", title_zh="线索池", order=17,
+                 endpoint="customers_leads_pages.lead_pool", icon="inbox", permission=("lead", "read")),
+    ]
+
+
+def record_tabs(kernel: Any, entity: str, record: Any, user: Any) -> list[RecordTab]:
+    """Follow-ups, owners (pool status and history) and collaborators on a customer; the pool
+    actions and conversion on a lead. Only cheap counts are made here."""
+    if entity == "customer":
+        from plugins.customers.followups_models import Followup
+
+        count = Followup.live().where(Followup.customer == record.id).count()
+        args = {"customer_id": record.id}
+        return [
+            RecordTab(key="followups", title="Follow-ups", title_zh="跟进记录", order=12, count=count,
+                      endpoint="customers_followups_pages.followups_tab", endpoint_args=args,
+                      permission=("followup", "read")),
+            RecordTab(key="owners", title="Owners", title_zh="负责人变更", order=80,
+                      endpoint="customers_followups_pages.owners_tab", endpoint_args=args),
+            RecordTab(key="collaborators", title="Collaborators", title_zh="协作人", order=82,
+                      endpoint="customers_followups_pages.collaborators_tab", endpoint_args=args),
+        ]
+    if entity == "lead":
+        return [RecordTab(key="convert", title="Pool and conversion", title_zh="领取与转化", order=10,
+                          endpoint="customers_leads_pages.convert_tab", endpoint_args={"lead_id": record.id})]
+    return []
+
+
+def demo_data(kernel: Any, tenant: str, counts: dict[str, int], progress: Any) -> str | None:
+    from plugins.customers.pool_demo import make_demo
+
+    return make_demo(counts.get("customers", 0), progress)

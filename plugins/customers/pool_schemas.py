@@ -9,6 +9,7 @@ from plugins.customers.pool_models import RULE_KINDS
 DAYS = validate.Range(min=1, max=3650, error="a day count is a whole number from 1 to 3650")
 NON_NEGATIVE = validate.Range(min=0, max=3650, error="must be a whole number from 0 to 3650")
 LIMIT = validate.Range(min=0, max=1_000_000, error="a limit is a whole number of at least 0")
+ID = validate.Range(min=1, max=2**31 - 1, error="not an id")
 
 
 class Trimmed(fields.String):
@@ -30,15 +31,16 @@ class PoolSchema(Schema):
 
     name = Trimmed(required=True, validate=validate.Length(min=1, max=100))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
-    position = fields.Integer(load_default=0, strict=True)
+    position = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=-100_000, max=100_000))
     is_default = fields.Boolean(load_default=False)
     auto_return = fields.Boolean(load_default=True)
     warn_days = fields.Integer(load_default=3, strict=True, validate=NON_NEGATIVE)
     max_held = fields.Integer(load_default=None, allow_none=True, strict=True, validate=LIMIT)
     daily_claims = fields.Integer(load_default=None, allow_none=True, strict=True, validate=LIMIT)
     reclaim_ban_days = fields.Integer(load_default=0, strict=True, validate=NON_NEGATIVE)
-    departments = fields.List(fields.Integer(strict=True), load_default=list)
-    rules = fields.List(fields.Nested(RuleSchema), load_default=list)
+    departments = fields.List(fields.Integer(strict=True, validate=ID), load_default=list,
+                              validate=validate.Length(max=500))
+    rules = fields.List(fields.Nested(RuleSchema), load_default=list, validate=validate.Length(max=50))
 
     @validates_schema
     def rules_unique(self, data, **kwargs):
@@ -65,4 +67,4 @@ class PoolLockSchema(Schema):
 
 
 class PoolMoveSchema(Schema):
-    pool = fields.Integer(required=True, strict=True)
+    pool = fields.Integer(required=True, strict=True, validate=ID)

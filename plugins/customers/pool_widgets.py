@@ -30,14 +30,14 @@ def returning_data(kernel: Any, user: User, settings: dict[str, Any]) -> dict[st
         .join(Customer, on=(PoolState.customer == Customer.id))
         .where((Customer.owner == user.id) & Customer.deleted_at.is_null()
                & PoolState.warned_at.is_null(False) & (PoolState.locked == False))  # noqa: E712
-        .order_by(PoolState.warn_due, PoolState.customer).limit(LIMIT)
+        .order_by(PoolState.warn_due, PoolState.customer).limit(LIMIT).tuples()
     )
     today = local_date(utcnow())
     items = []
-    for row in rows:
-        due = local_date(row.warn_due) if row.warn_due else today
+    for customer_id, warn_due, name in rows:
+        due = local_date(warn_due) if warn_due else today
         items.append({
-            "title": row.customer.name, "url": customer_url(row.customer_id),
+            "title": name, "url": customer_url(customer_id),
             "meta": due.isoformat(), "highlight": due <= today,
             "badge": tr("returns today", "今天回收") if due <= today else "",
             "text": tr("Follow it up to keep it", "跟进后可保留"),
@@ -71,8 +71,9 @@ def widgets() -> list[Widget]:
     return [
         Widget(key="customers.pool_returning", title="Customers about to return to the pool",
                title_zh="即将退回公海的客户", data=returning_data, size="medium",
-               permission=("customer", "read"), settings={"cache_seconds": 60}),
+               permission=("customer", "read"),
+               settings={"cache_seconds": 60, "default_roles": ["sales", "manager"]}),
         Widget(key="customers.followups_today", title="Follow-ups due today", title_zh="今日待跟进",
                data=due_today_data, size="medium", permission=("followup", "read"),
-               settings={"cache_seconds": 60}),
+               settings={"cache_seconds": 60, "default_roles": ["sales", "manager"]}),
     ]

@@ -222,3 +222,22 @@ def test_the_periodic_task_runs_per_tenant(app, kernel, tenant_factory):
     assert outcome[slug] == "ok"
     with kernel.tenant_context(slug):
         assert _owner(c) is None
+
+
+def test_the_command_line_runs_the_return(kernel, tenant):
+    from click.testing import CliRunner
+
+    from core.cli import main
+
+    with kernel.tenant_context(tenant):
+        people = team()
+        rules = [{"kind": "no_followup", "days": 7}]
+        pools.update_pool(pools.default_pool(), {"warn_days": 0, "rules": rules})
+        c = customer("Old", owner=people.east1, created_at=utcnow() - 9 * DAY)
+    runner = CliRunner()
+    done = runner.invoke(main, ["pool", "return", "--tenant", tenant], obj=kernel, catch_exceptions=False)
+    assert done.exit_code == 0 and f"{tenant}: 0 warned, 1 returned" in done.output
+    with kernel.tenant_context(tenant):
+        assert _owner(c) is None
+    unknown = runner.invoke(main, ["pool", "return", "--tenant", "nosuch"], obj=kernel)
+    assert unknown.exit_code == 2 and "unknown tenant 'nosuch'" in unknown.output
