@@ -5,7 +5,7 @@ The kernel's rules go through the same hooks as every plugin's, so there is one 
 
 from __future__ import annotations
 
-from core.contrib import RowFilter
+from core.contrib import MenuItem, RowFilter
 from core.hookspecs import hookimpl
 from core.identity import permissions
 
@@ -55,11 +55,13 @@ def crm_entity_types(kernel):
 
 @hookimpl
 def crm_blueprints(kernel):
+    from core.admin import modules
     from core.api import integration as api
     from core.identity import integration as identity
     from core.web import integration as web
 
-    return [*web.blueprints(kernel), *api.blueprints(kernel), *identity.blueprints(kernel)]
+    return [*web.blueprints(kernel), *api.blueprints(kernel), *identity.blueprints(kernel),
+            modules.pages, modules.api]
 
 
 @hookimpl
@@ -67,7 +69,11 @@ def crm_menu_items(kernel, user):
     from core.identity import integration as identity
     from core.web import integration as web
 
-    return [*web.menu_items(kernel, user), *identity.menu_items(kernel, user)]
+    admin = []
+    if user is not None and user.is_admin:
+        admin = [MenuItem(key="admin.modules", title="Modules", title_zh="模块", icon="settings",
+                          endpoint="modules_admin.index", order=907)]
+    return [*web.menu_items(kernel, user), *identity.menu_items(kernel, user), *admin]
 
 
 @hookimpl

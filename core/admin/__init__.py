@@ -1,0 +1,1 @@
+"""Installation-level administration inside a tenant: its modules (plugins) and their health."""
