@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
+from core.errors import ApiError
 from core.identity import permissions
 from core.identity.models import User
 from plugins.customers import collaborators, followups, pool_history
-from plugins.customers.followups_models import FOLLOWUP_KINDS, FollowupPlan
+from plugins.customers.attachments import add_attachment
+from plugins.customers.followups_models import FOLLOWUP_KINDS, Followup, FollowupPlan
 from plugins.customers.models import Attachment, Contact, Customer
 from plugins.customers.pool import ENTITY, home_pool
 from plugins.customers.pool_common import PoolError, utcnow
@@ -60,7 +62,7 @@ def pages_blueprint() -> Blueprint:
 
     @bp.post("/customers/<int:customer_id>/followups")
     def followup_post(customer_id: int) -> Any:
-        _customer(customer_id)
+        customer = _customer(customer_id)
         form = request.form
         files = [int(a) for a in form.getlist("attachment_ids") if a.isdigit()]
         data: dict[str, Any] = {"kind": form.get("kind", ""), "content": form.get("content", ""),
@@ -70,11 +72,17 @@ def pages_blueprint() -> Blueprint:
                 data[name] = form[name]
         if form.get("contact_id", "").isdigit():
             data["contact_id"] = int(form["contact_id"])
-        try:
-            followups.create_followup(g.user, customer_id, data)
-            flash(tr("Follow-up recorded.", "跟进记录已保存。"), "success")
-        except PoolError as exc:
-            flash_error(exc)
+        uploads = [f for f in request.files.getlist("file") if f and f.filename]
+        with Followup._meta.database.atomic() as transaction:
+            try:
+                # New files become the customer's attachments; all or nothing with the follow-up.
+                added = [add_attachment(customer, g.user, f.stream, f.filename).id for f in uploads]
+                followups.create_followup(g.user, customer_id, {**data, "attachment_ids": files + added})
+            except (PoolError, ApiError) as exc:
+                transaction.rollback()
+                flash_error(exc if isinstance(exc, PoolError) else PoolError(exc.message, fields=exc.fields))
+                return _back(customer_id, "followups")
+        flash(tr("Follow-up recorded.", "跟进记录已保存。"), "success")
         return _back(customer_id, "followups")
 
     @bp.get("/customers/<int:customer_id>/tab/owners")

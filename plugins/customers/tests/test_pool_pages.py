@@ -5,6 +5,7 @@ and the lead pages — every form posting with the session's CSRF token."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from types import SimpleNamespace
 
 import pytest
@@ -13,9 +14,9 @@ from core.web.testing import login
 from plugins.customers import followups
 from plugins.customers import pool as pools
 from plugins.customers.collaborators_models import Collaborator
-from plugins.customers.followups_models import Followup
+from plugins.customers.followups_models import Followup, FollowupAttachment
 from plugins.customers.leads_models import Lead
-from plugins.customers.models import Customer
+from plugins.customers.models import Attachment, Customer
 from plugins.customers.pool_common import utcnow
 from plugins.customers.pool_models import Pool, PoolState
 from plugins.customers.pool_testing import act_as, customer, team
@@ -132,6 +133,20 @@ def test_customer_tabs_record_followups_share_and_release(site):
                              data={"csrf_token": csrf, "kind": "call", "content": ""})
     assert empty.status_code == 302
     assert "content:" in page(site, f"/customers/{site.owned.id}?tab=followups")  # the error is flashed
+
+    upload = site.client.post(f"{site.web}/customers/{site.owned.id}/followups", data={
+        "csrf_token": csrf, "kind": "email", "content": "Sent the contract",
+        "file": (io.BytesIO(b"contract draft v2"), "contract.txt")})
+    assert upload.status_code == 302
+    failed = site.client.post(f"{site.web}/customers/{site.owned.id}/followups", data={
+        "csrf_token": csrf, "kind": "email", "content": "", "file": (io.BytesIO(b"orphan"), "orphan.txt")})
+    assert failed.status_code == 302
+    with site.kernel.tenant_context(site.tenant):
+        names = [a.filename for a in Attachment.select().where(Attachment.customer == site.owned.id)]
+        assert names == ["contract.txt"]  # the failed follow-up took its upload with it
+        linked = FollowupAttachment.select().join(Followup).where(Followup.content == "Sent the contract")
+        assert linked.count() == 1
+    assert "contract.txt" in page(site, f"/customers/{site.owned.id}/tab/followups")
 
     shared = site.client.post(f"{site.web}/customers/{site.owned.id}/collaborators",
                               data={"csrf_token": csrf, "user": str(site.people.north1.id),
