@@ -220,7 +220,7 @@ class Importer:
                 self.report.error(number, "owner", "no such active user")
                 errors += 1
         schema = self.schema if self.mode != "update" else self.partial
-        data = {k: v for k, v in customer.items() if v != "" or self.mode != "update"}
+        data = {k: v for k, v in customer.items() if v != ""}  # an empty cell: no value (never an erase)
         try:
             loaded = schema.load(data)
         except ValidationError as exc:
@@ -231,7 +231,7 @@ class Importer:
         person: dict[str, Any] = {}
         if any(contact.values()):
             try:
-                person = self.contact_schema.load(contact)
+                person = self.contact_schema.load({k: v for k, v in contact.items() if v != ""})
             except ValidationError as exc:
                 for field, messages in exc.messages.items():
                     self.report.error(number, f"contact_{field}", "; ".join(map(str, messages)))

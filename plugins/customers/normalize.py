@@ -143,11 +143,14 @@ def digits(text: str | None) -> str:
 
 
 def phone_key(text: str | None) -> str:
-    """A phone number for duplicate detection: its digits without the +86/0086 prefix."""
+    """A phone number for duplicate detection: digits, in the domestic form for China
+    (``+86 21 5000 1111`` and ``021-5000 1111`` agree; so do ``+86 138…`` and ``138…``)."""
     number = digits(text)
     for prefix in ("0086", "86"):
-        if number.startswith(prefix) and len(number) - len(prefix) >= 10:
-            return number[len(prefix) :]
+        rest = number[len(prefix) :]
+        if number.startswith(prefix) and len(rest) >= 9:
+            mobile = len(rest) == 11 and rest.startswith("1")
+            return rest if mobile or rest.startswith("0") else "0" + rest  # 010 Beijing: +86 10 …
     return number
 
 

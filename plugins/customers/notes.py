@@ -22,7 +22,7 @@ from plugins.customers import access, signals
 from plugins.customers.models import Customer, Note, Notification
 from plugins.customers.schemas import NoteSchema
 
-MENTION_START = re.compile(r"(?:(?<=\s)|^)[@＠]")
+MENTION_START = re.compile(r"(?<![\w.])[@＠]")  # not inside an e-mail address
 USERNAME = re.compile(r"[\w.@+-]+")
 ENTITY = "customer_note"
 

@@ -40,10 +40,14 @@ class CustomerResource(Resource):
         self, args: Mapping[str, str], user: Any, default_limit: int = 50, ignore: Iterable[str] = ()
     ) -> ListParams:
         fields = customfields.by_key()
+        rules = permissions.field_rules(user, self.entity)  # hidden or masked: not filterable
         custom_args = [
             a
             for a in args
-            if a.startswith(PREFIX) and a[len(PREFIX) :] in fields and not fields[a[len(PREFIX) :]].retired
+            if a.startswith(PREFIX)
+            and a[len(PREFIX) :] in fields
+            and not fields[a[len(PREFIX) :]].retired
+            and a not in rules
         ]
         search_order = bool((args.get("q") or "").strip()) and not args.get("sort")
         if search_order:
@@ -169,7 +173,17 @@ class CustomerResource(Resource):
         record.phone_key = normalize.phone_key(record.phone)
         record.email_key = normalize.email_key(record.email)
 
+    def _check_category(self, data: Any, user: Any) -> None:
+        """A category that does not exist or is hidden from ``user`` is "no such category"."""
+        category = data.get("category_id") if isinstance(data, Mapping) else None
+        if isinstance(category, int) and not isinstance(category, bool):
+            if Category.get_or_none(Category.id == category) is None or category in access.hidden_categories(
+                user
+            ):
+                raise ApiError(422, _("No such category."), fields={"category_id": [_("No such category.")]})
+
     def create(self, data: Mapping[str, Any], user: Any) -> Any:
+        self._check_category(data, user)
         record = super().create(data, user)
         found = duplicates.find_duplicates(
             user, record.name, record.phone, record.email, exclude_id=record.id
@@ -190,6 +204,7 @@ class CustomerResource(Resource):
     def update(
         self, record: Any, data: Mapping[str, Any], user: Any, expected_version: int | None = None
     ) -> Any:
+        self._check_category(data, user)
         before = tuple(getattr(record, f) for f in INDEXED)
         result = super().update(record, data, user, expected_version)
         if tuple(getattr(result, f) for f in INDEXED) != before:
@@ -207,6 +222,13 @@ class ContactResource(Resource):
             .where(Contact.deleted_at.is_null() & Customer.deleted_at.is_null())
         )
 
+    def create(self, data: Mapping[str, Any], user: Any) -> Any:
+        customer_id = data.get("customer_id") if isinstance(data, Mapping) else None
+        if isinstance(customer_id, int) and not isinstance(customer_id, bool):
+            if not access.customer_allows(user, "read", customer_id):
+                raise ApiError(422, _("No such customer."), fields={"customer_id": [_("No such customer.")]})
+        return super().create(data, user)
+
     def before_save(self, record: Any, user: Any, created: bool) -> None:
         if not access.customer_allows(user, "read", record.customer_id):
             raise ApiError(422, _("No such customer."), fields={"customer_id": [_("No such customer.")]})
@@ -222,6 +244,10 @@ class ContactResource(Resource):
     def update(
         self, record: Any, data: Mapping[str, Any], user: Any, expected_version: int | None = None
     ) -> Any:
+        target = data.get("customer_id") if isinstance(data, Mapping) else None
+        if isinstance(target, int) and not isinstance(target, bool) and target != record.customer_id:
+            if not access.customer_allows(user, "read", target):
+                raise ApiError(422, _("No such customer."), fields={"customer_id": [_("No such customer.")]})
         old_customer = record.customer_id
         before = tuple(getattr(record, f) for f in ("name", "mobile", "phone", "email"))
         result = super().update(record, data, user, expected_version)

@@ -275,13 +275,16 @@ def matching(query: peewee.Select, user: Any, q: str, ordered: bool = True) -> p
         else:
             condition, params = p.postgres()
             query = query.where(
-                Customer.id.in_(peewee.SQL(f"SELECT s.id FROM customers_search s WHERE {condition}", params))
+                Customer.id.in_(
+                    peewee.SQL(f"(SELECT s.id FROM customers_search s WHERE {condition})", params)
+                )
             )
         return query.order_by(Customer.id.desc()) if ordered else query
     index, expression = p.sqlite()
     if not ordered:
         sub = peewee.SQL(
-            f"SELECT rowid FROM {index._meta.table_name} WHERE {index._meta.table_name} MATCH ?", [expression]
+            f"(SELECT rowid FROM {index._meta.table_name} WHERE {index._meta.table_name} MATCH ?)",
+            [expression],
         )
         return query.where(Customer.id.in_(sub))
     match = peewee.Expression(index._meta.entity, "MATCH", expression)

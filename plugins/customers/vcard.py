@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import vobject
-from flask import Response, g, request
+from flask import Response, g, request, stream_with_context
 
 from core.errors import ApiError
 from core.identity import permissions
@@ -82,7 +82,7 @@ def export_response(user: Any) -> Response:
     audit("export", "contact", "", {"format": "vcf", "version": version}, user)
     cards = export_cards(user, resource.all(user, params), version)
     return Response(
-        cards,
+        stream_with_context(cards),
         mimetype=f"text/vcard; charset=utf-8; version={version}",
         headers={"Content-Disposition": 'attachment; filename="contacts.vcf"'},
     )
@@ -169,6 +169,8 @@ def import_request(user: Any) -> tuple[dict[str, Any], int]:
             400, "send the file as multipart/form-data in field 'file'", fields={"file": ["missing"]}
         )
     cards = parse_cards(upload.stream.read())
+    if not cards:
+        raise ApiError(400, "the file holds no vCards", fields={"file": ["no BEGIN:VCARD found"]})
     schema = contacts.schema(exclude=("customer_id",))
     report: dict[str, Any] = {"created": 0, "updated": 0, "skipped": 0, "errors": []}
     valid = []
