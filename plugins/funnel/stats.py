@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from peewee import fn
+from peewee import SQL, fn
 
 from plugins.funnel.aggregates import month_of
 from plugins.funnel.models import LOST, OPEN, WON, Deal, Stage, StatMonth, StatReach, StatTotal
@@ -72,13 +72,15 @@ def changed_between(lo: dt.datetime, hi: dt.datetime, stages: list[Stage],
 
 def _deals_changed(lo: dt.datetime, hi: dt.datetime, stage_ids: list[int], statuses: list[str],
                    owners: list[int] | None) -> Cells:
-    query = (Deal.select(Deal.owner, Deal.stage, fn.COUNT(Deal.id), fn.SUM(Deal.amount).coerce(False))
+    # "+ 0" keeps the planner off the (owner, stage) index: the time range on the partial
+    # covering index is always the narrow side here.
+    query = (Deal.select(Deal.owner, Deal.stage, fn.COUNT(SQL("*")), fn.SUM(Deal.amount).coerce(False))
              .where(Deal.deleted_at.is_null() & Deal.status.in_(statuses)
                     & (Deal.stage_changed_at >= lo) & (Deal.stage_changed_at < hi)
-                    & Deal.stage.in_(stage_ids))
+                    & (Deal.stage + 0).in_(stage_ids))
              .group_by(Deal.owner, Deal.stage))
     if owners is not None:
-        query = query.where(Deal.owner.in_(owners))
+        query = query.where((Deal.owner + 0).in_(owners))
     return {(o, s): [int(n), int(a or 0)] for o, s, n, a in query.tuples()}
 
 

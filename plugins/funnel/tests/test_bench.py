@@ -13,5 +13,6 @@ def test_bench_smoke(tmp_path):
     result = run(args, log=lambda line: None)
     assert result["agree"]  # every matrix cell equals the plain GROUP BY's answer
     assert result["stage_changes"] > 5 * result["deals"]
-    for name in ("matrix", "matrix_baseline", "forecast", "forecast_baseline", "move"):
+    for name in ("matrix", "matrix_baseline", "matrix_baseline_scan", "forecast", "forecast_baseline",
+                 "move"):
         assert 0 < result[name]["p50"] <= result[name]["p95"] <= result[name]["max"]

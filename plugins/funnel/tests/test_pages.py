@@ -88,8 +88,9 @@ def test_deal_pages_history_tab_and_stage_buttons(world, kernel, client, deals_m
 
 
 def test_customer_deals_tab_and_widgets(world, kernel, app, deals_made):
-    with kernel.tenant_context(world.tenant), app.test_request_context(f"/t/{world.tenant}/"):
-        g.tenant = kernel.runtime(world.tenant)
+    # The request outside, the tenant inside: on PostgreSQL the request's teardown would
+    # otherwise close the tenant context's connection under it.
+    with app.test_request_context(f"/t/{world.tenant}/"), kernel.tenant_context(world.tenant):
         g.user = fresh(world.sam)
         tabs = [t for group in g.tenant.hooks.crm_record_tabs(
             kernel=kernel, entity="customer", record=world.customers["sam1"], user=g.user) for t in group]
