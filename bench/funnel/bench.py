@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,10 @@ def measure(kernel: Any, slug: str, built: dict[str, Any], runs: int) -> dict[st
             services.move_stage(None, targets[n], keys[(keys.index(targets[n].stage.key) + 1) % len(keys)])
 
         result["move"] = timed(move, min(runs, len(targets) - 1))
-        result["agree"] = _agree(reports.matrix(boss), db.execute_sql(BASELINE_MATRIX, (cutoff,)).fetchall())
+        now = utcnow()  # one moment for both answers, so "stale" means the same in each
+        days = reports.stale_days()
+        result["agree"] = _agree(reports.matrix(boss, days=days, now=now),
+                                 db.execute_sql(BASELINE_MATRIX, (now - dt.timedelta(days=days),)).fetchall())
     return result
 
 
@@ -158,7 +162,7 @@ def _agree(matrix: dict[str, Any], baseline: list[tuple]) -> bool:
     found = {}
     for row in matrix["rows"]:
         for key, cell in row["cells"].items():
-            cents = int(round(float(cell["amount"]) * 100))
+            cents = int(Decimal(cell["amount"]) * 100)
             found[(row["owner"]["id"], key)] = (cell["deals"], cents, cell["stale"])
     return found == {k: (n, int(a), int(st)) for k, (n, a, st) in expected.items()}
 

@@ -91,13 +91,14 @@ def _weighted(cents: int, probability: int) -> Decimal:
 
 
 def matrix(user: User, pipeline: str | None = None, department: int | None = None,
-           days: int | None = None) -> dict[str, Any]:
-    """Salespeople × stages: counts, amounts, weighted amounts and stale deals per cell."""
+           days: int | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Salespeople × stages: counts, amounts, weighted amounts and stale deals per cell (stale:
+    open and not moved for ``days`` before ``now``, naive UTC, default: this moment)."""
     owners = team_members(department, owners_in_scope(user))
     stage_list = _stages(pipeline)
     by_id = {s.id: s for s in stage_list}
     days = days or stale_days()
-    cutoff = utcnow() - dt.timedelta(days=days)
+    cutoff = (now or utcnow()) - dt.timedelta(days=days)
     cells = stats.totals(owners, list(by_id))
     stale = stats.stale(cutoff, stage_list, owners)
     people = _people({o for o, _ in cells})
