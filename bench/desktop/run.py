@@ -12,6 +12,7 @@ serves it. p95 must stay within 100 ms.
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import time
 from collections.abc import Sequence
@@ -111,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from core.app import create_app
 
+    # a failing widget logs its traceback on every request; here its 500 in the table says it
+    logging.getLogger("plugins.desktop.services").setLevel(logging.CRITICAL)
     app = create_app({"XIETONG_DATA": args.data, "XIETONG_DATABASE_URL": args.database_url})
     rows = measure(app, requests=args.requests)
     print(table(rows))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from core.errors import ApiError
@@ -37,7 +38,7 @@ def _item(user: Any, announcement_id: int) -> Any:
 
 
 @pages.get("/")
-def index():
+def index() -> ResponseReturnValue:
     user = _user()
     if not can(user, "read", service.ENTITY):
         abort(403)
@@ -52,7 +53,7 @@ def index():
 
 
 @pages.get("/<int:announcement_id>")
-def detail(announcement_id: int):
+def detail(announcement_id: int) -> ResponseReturnValue:
     """Opening an announcement is reading it: the read receipt is recorded here."""
     user = _user()
     item = _item(user, announcement_id)
@@ -94,7 +95,7 @@ def _save(user: Any, existing: Any = None):
 
 
 @pages.route("/new", methods=["GET", "POST"])
-def create():
+def create() -> ResponseReturnValue:
     user = _user()
     if not can(user, "create", service.ENTITY):
         abort(403)
@@ -104,7 +105,7 @@ def create():
 
 
 @pages.route("/<int:announcement_id>/edit", methods=["GET", "POST"])
-def edit(announcement_id: int):
+def edit(announcement_id: int) -> ResponseReturnValue:
     user = _user()
     item = _item(user, announcement_id)
     if not can(user, "write", service.ENTITY, item):
@@ -115,7 +116,7 @@ def edit(announcement_id: int):
 
 
 @pages.post("/<int:announcement_id>/delete")
-def delete(announcement_id: int):
+def delete(announcement_id: int) -> ResponseReturnValue:
     user = _user()
     item = _item(user, announcement_id)
     if not can(user, "delete", service.ENTITY, item):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from core.api.openapi import api_doc
 from core.errors import ApiError
@@ -76,7 +77,7 @@ def _one(user: User, item: Announcement):
          errors=(400, 401, 403), params={"kind": ("string", "announcement or policy"),
          "pinned": ("boolean", ""), "unread": ("boolean", ""), "limit": ("integer", "1-200"),
          "cursor": ("string", "from the previous page's next")})
-def list_announcements():
+def list_announcements() -> ResponseReturnValue:
     """``?kind=announcement|policy&pinned=&unread=&limit=&cursor=``; pinned first, newest first."""
     user = _user()
     if not can(user, "read", service.ENTITY):
@@ -96,7 +97,7 @@ def list_announcements():
 @api.post("")
 @api_doc(summary="Publish", request=AnnouncementSchema, response=out.DesktopAnnouncement, status=201,
          tags=["desktop"], errors=(400, 401, 403, 422))
-def create_announcement():
+def create_announcement() -> ResponseReturnValue:
     user = _user()
     if not can(user, "create", service.ENTITY):
         raise ApiError(403, "you may not publish announcements")
@@ -108,7 +109,7 @@ def create_announcement():
 
 @api.get("/<int:announcement_id>")
 @api_doc(summary="One announcement", response=out.DesktopAnnouncement, tags=["desktop"], errors=(401, 404))
-def get_announcement(announcement_id: int):
+def get_announcement(announcement_id: int) -> ResponseReturnValue:
     user = _user()
     return _one(user, _visible(user, announcement_id))
 
@@ -116,7 +117,7 @@ def get_announcement(announcement_id: int):
 @api.patch("/<int:announcement_id>")
 @api_doc(summary="Change an announcement", request=AnnouncementPatchSchema,
          response=out.DesktopAnnouncement, tags=["desktop"], errors=(400, 401, 403, 404, 409, 422))
-def patch_announcement(announcement_id: int):
+def patch_announcement(announcement_id: int) -> ResponseReturnValue:
     user = _user()
     item = _visible(user, announcement_id)
     if not can(user, "write", service.ENTITY, item):
@@ -132,7 +133,7 @@ def patch_announcement(announcement_id: int):
 
 @api.delete("/<int:announcement_id>")
 @api_doc(summary="Move to the trash", status=204, tags=["desktop"], errors=(401, 403, 404))
-def delete_announcement(announcement_id: int):
+def delete_announcement(announcement_id: int) -> ResponseReturnValue:
     user = _user()
     item = _visible(user, announcement_id)
     if not can(user, "delete", service.ENTITY, item):
@@ -144,7 +145,7 @@ def delete_announcement(announcement_id: int):
 @api.post("/<int:announcement_id>/read")
 @api_doc(summary="Record that the caller has read it", response=out.DesktopReadMark, tags=["desktop"],
          errors=(401, 404))
-def mark_read(announcement_id: int):
+def mark_read(announcement_id: int) -> ResponseReturnValue:
     """The caller has read it (a read receipt; the first reading counts)."""
     user = _user()
     item = _visible(user, announcement_id)
@@ -154,7 +155,7 @@ def mark_read(announcement_id: int):
 
 @api.get("/<int:announcement_id>/reads")
 @api_doc(summary="Read receipts", response=out.DesktopReceipts, tags=["desktop"], errors=(401, 403, 404))
-def read_receipts(announcement_id: int):
+def read_receipts(announcement_id: int) -> ResponseReturnValue:
     """Who has read it and who has not (publishers only)."""
     user = _user()
     item = _visible(user, announcement_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from core.api.openapi import api_doc
@@ -50,7 +51,7 @@ def locale_variant() -> str:
 @api.get("/widgets")
 @api_doc(summary="Widgets the caller may use", response=out.DesktopWidget, many=True, tags=["desktop"],
          errors=(401,))
-def list_widgets():
+def list_widgets() -> ResponseReturnValue:
     """The widgets the caller may put on a desktop: ``{"items": [...], "next": null}``."""
     widgets = registry.visible_widgets(_kernel(), _user())
     return jsonify(items=[widget_dict(w) for w in widgets.values()], next=None)
@@ -59,7 +60,7 @@ def list_widgets():
 @api.get("/widgets/<key>")
 @api_doc(summary="One widget's data", response=out.DesktopWidgetData, tags=["desktop"],
          errors=(401, 404, 500))
-def widget_data(key: str):
+def widget_data(key: str) -> ResponseReturnValue:
     """One widget's data; 404 when it does not exist, its module is off or the caller may not."""
     user = _user()
     widget = registry.find_widget(_kernel(), user, key)
@@ -83,7 +84,7 @@ def _personal_response(user: User):
 @api.get("/personal")
 @api_doc(summary="The caller's personal desktop", response=out.DesktopPersonal, tags=["desktop"],
          errors=(401,))
-def get_personal():
+def get_personal() -> ResponseReturnValue:
     """The caller's widgets in order; ``customised`` False means their role's default."""
     return _personal_response(_user())
 
@@ -91,7 +92,7 @@ def get_personal():
 @api.put("/personal")
 @api_doc(summary="Subscribe to widgets, in order", request=PersonalSchema, response=out.DesktopPersonal,
          tags=["desktop"], errors=(400, 401, 422))
-def put_personal():
+def put_personal() -> ResponseReturnValue:
     """``{"widgets": [key, ...]}``: 422 names every widget the caller may not have."""
     user = _user()
     data = load(PersonalSchema(), _body())
@@ -106,7 +107,7 @@ def put_personal():
 
 @api.delete("/personal")
 @api_doc(summary="Back to the role's default", response=out.DesktopPersonal, tags=["desktop"], errors=(401,))
-def reset_personal():
+def reset_personal() -> ResponseReturnValue:
     """Forget the caller's choice; their role's default applies again."""
     user = _user()
     services.reset_personal(user)
@@ -130,7 +131,7 @@ def _role_arg(value: str | None) -> str:
 @api.get("/company")
 @api_doc(summary="The company desktop", response=out.DesktopCompany, tags=["desktop"], errors=(401, 403, 404),
          params={"role": ("string", "arrangers: the stored layout of this role (empty: company-wide)")})
-def get_company():
+def get_company() -> ResponseReturnValue:
     """The company desktop as the caller sees it; admins pass ``?role=`` (empty: everyone)
     to read the stored layout of a role instead."""
     user = _user()
@@ -147,7 +148,7 @@ def get_company():
 @api.put("/company")
 @api_doc(summary="Arrange the company desktop", request=CompanySchema, response=out.DesktopCompany,
          tags=["desktop"], errors=(400, 401, 403, 422))
-def put_company():
+def put_company() -> ResponseReturnValue:
     """``{"role": null | key, "columns": [{"title", "title_zh", "widgets": [key, ...]}]}``."""
     user = _user()
     if not _may_arrange(user):
@@ -177,7 +178,7 @@ def put_company():
 @api.delete("/company")
 @api_doc(summary="Remove a role's layout", status=204, tags=["desktop"], errors=(401, 403, 404),
          params={"role": ("string", "the role (empty: the company-wide layout)")})
-def delete_company():
+def delete_company() -> ResponseReturnValue:
     """``?role=key``: that role inherits the company-wide layout again (no role: the
     company-wide layout goes back to the default, one column per module)."""
     user = _user()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, url_for
+from flask.typing import ResponseReturnValue
 
 from core.identity.auth import current_user
 from core.identity.permissions import can
@@ -34,7 +35,7 @@ def _boxes(keys: list[str], widgets: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pages.get("/")
-def personal():
+def personal() -> ResponseReturnValue:
     """个人桌面: the caller's widgets in their order, each loading on its own."""
     user = _user()
     widgets = registry.visible_widgets(_kernel(), user)
@@ -45,7 +46,7 @@ def personal():
 
 
 @pages.get("/company")
-def company():
+def company() -> ResponseReturnValue:
     """公司桌面: the admin's columns (栏目) for the caller's role, pinned announcements on top."""
     user = _user()
     widgets = registry.visible_widgets(_kernel(), user)
@@ -61,7 +62,7 @@ def company():
 
 
 @pages.get("/company/arrange")
-def arrange():
+def arrange() -> ResponseReturnValue:
     """The editor of the company desktop: columns of widgets, per role if wanted."""
     user = _user()
     if not can(user, "write", "company_desktop"):
@@ -72,7 +73,7 @@ def arrange():
 
 
 @pages.get("/w/<key>")
-def widget_box(key: str):
+def widget_box(key: str) -> ResponseReturnValue:
     """The inside of one widget's box (HTML), fetched by the page; errors stay in the box."""
     user = _user()
     widget = registry.find_widget(_kernel(), user, key)

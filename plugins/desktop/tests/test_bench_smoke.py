@@ -1,28 +1,20 @@
 """The desktop benchmark at small scale (CI's smoke run; the full run is bench/desktop/).
 
-It builds a bench installation as ``python -m bench.desktop.generate`` does — on the embedded
-default, SQLite files — fills it with customers, contacts, deals and announcements through
-the bench's generator, and times every widget request of three users' desktops.
+It fills a tenant with customers, contacts, deals and announcements through the bench's
+generator and times every widget request of three users' desktops.
 """
 
 from __future__ import annotations
 
-from bench.desktop.generate import SLUG, fill
+from bench.desktop.generate import fill
 from bench.desktop.run import BUDGET_MS, measure, table
-from core.app import create_app
 
 
-def test_bench_smoke(tmp_path):
-    app = create_app({"XIETONG_DATA": str(tmp_path / "bench"), "XIETONG_DATABASE_URL": None,
-                      "XIETONG_REDIS_URL": None, "SECRET_KEY": "bench", "TESTING": True})
-    kernel = app.extensions["xietong"]
-    kernel.create_tenant(SLUG, "Bench Co", modules=["customers", "funnel", "desktop"])
-    try:
-        report = fill(kernel, SLUG, n_customers=2000, n_deals=2000, n_announcements=40, say=lambda _: None)
-        assert report["customers"] == 2000 and report["deals"] == 2000
-        rows = measure(app, SLUG, requests=5)
-    finally:
-        kernel.drop_tenant(SLUG)
+def test_bench_smoke(app, kernel, tenant_factory):
+    slug = tenant_factory(modules=["customers", "funnel", "desktop"])
+    report = fill(kernel, slug, n_customers=2000, n_deals=2000, n_announcements=40, say=lambda _: None)
+    assert report["customers"] == 2000 and report["deals"] == 2000
+    rows = measure(app, slug, requests=5)
     print(table(rows))
     widgets = {r["widget"] for r in rows if not r["widget"].startswith("(")}
     assert {"desktop.announcements", "desktop.policies"} <= widgets
