@@ -23,6 +23,7 @@ from plugins.customers.pool import ENTITY, get_visible_pool, home_pool, visible_
 from plugins.customers.pool_common import (
     PoolError,
     announce,
+    as_id,
     day_start,
     for_update,
     load,
@@ -37,7 +38,7 @@ from plugins.customers.pool_signals import customer_assigned, customer_claimed, 
 
 def _customer(customer_id: Any) -> Customer:
     try:
-        customer = Customer.live().where(Customer.id == int(customer_id)).get_or_none()
+        customer = Customer.live().where(Customer.id == as_id(customer_id)).get_or_none()
     except (TypeError, ValueError):
         customer = None
     if customer is None:

@@ -19,7 +19,7 @@ from core.identity.services import find_user
 from plugins.customers.collaborators_models import Collaborator
 from plugins.customers.followups_schemas import CollaboratorSchema, CollaboratorUpdateSchema
 from plugins.customers.models import Customer
-from plugins.customers.pool_common import PoolError, announce, iso, load, utcnow
+from plugins.customers.pool_common import PoolError, announce, as_id, iso, load, utcnow
 from plugins.customers.pool_signals import collaborator_added, collaborator_removed
 
 
@@ -55,7 +55,7 @@ def may_manage(user: User, customer: Customer) -> bool:
 
 def _customer(user: User, customer_id: Any, manage: bool) -> Customer:
     try:
-        customer = Customer.live().where(Customer.id == int(customer_id)).get_or_none()
+        customer = Customer.live().where(Customer.id == as_id(customer_id)).get_or_none()
     except (TypeError, ValueError):
         customer = None
     if customer is None or not permissions.can(user, "read", "customer", customer):
@@ -129,7 +129,7 @@ def update(actor: User, customer_id: Any, user_id: Any, data: Any,
 def _row(customer: Customer, user_id: Any) -> Collaborator:
     try:
         row = Collaborator.get_or_none(
-            (Collaborator.customer == customer.id) & (Collaborator.user == int(user_id)))
+            (Collaborator.customer == customer.id) & (Collaborator.user == as_id(user_id)))
     except (TypeError, ValueError):
         row = None
     if row is None:

@@ -19,7 +19,7 @@ from plugins.customers import pool_history as history
 from plugins.customers.followups_models import Followup, FollowupAttachment, FollowupPlan
 from plugins.customers.followups_schemas import FollowupPlanSchema, FollowupSchema, FollowupUpdateSchema
 from plugins.customers.models import Attachment, Contact, Customer
-from plugins.customers.pool_common import PoolError, announce, day_start, iso, load, utcnow
+from plugins.customers.pool_common import PoolError, announce, as_id, day_start, iso, load, utcnow
 from plugins.customers.pool_models import PoolNotice, PoolState
 from plugins.customers.pool_signals import followup_created, followup_due
 
@@ -35,7 +35,7 @@ AUDITED = ("customer", "kind", "content", "happened_at", "next_at", "next_note",
 
 def _customer(user: User, customer_id: Any) -> Customer:
     try:
-        customer = Customer.live().where(Customer.id == int(customer_id)).get_or_none()
+        customer = Customer.live().where(Customer.id == as_id(customer_id)).get_or_none()
     except (TypeError, ValueError):
         customer = None
     if customer is None or not permissions.can(user, "read", "customer", customer):
@@ -112,7 +112,7 @@ def create_followup(user: User, customer_id: Any, data: Any, now: dt.datetime | 
 
 def get_followup(user: User, followup_id: Any) -> Followup:
     try:
-        followup = Followup.live().where(Followup.id == int(followup_id)).get_or_none()
+        followup = Followup.live().where(Followup.id == as_id(followup_id)).get_or_none()
     except (TypeError, ValueError):
         followup = None
     if followup is None or not permissions.can(user, "read", ENTITY, followup):
@@ -214,7 +214,7 @@ def create_plan(user: User, customer_id: Any, data: Any, now: dt.datetime | None
 
 def get_plan(user: User, plan_id: Any) -> FollowupPlan:
     try:
-        plan = FollowupPlan.get_or_none(FollowupPlan.id == int(plan_id))
+        plan = FollowupPlan.get_or_none(FollowupPlan.id == as_id(plan_id))
     except (TypeError, ValueError):
         plan = None
     if plan is None or plan.user_id != user.id:

@@ -15,7 +15,7 @@ from plugins.customers.attachments import add_attachment
 from plugins.customers.followups_models import FOLLOWUP_KINDS, Followup, FollowupPlan
 from plugins.customers.models import Attachment, Contact, Customer
 from plugins.customers.pool import ENTITY, home_pool
-from plugins.customers.pool_common import PoolError, utcnow
+from plugins.customers.pool_common import PoolError, as_id, utcnow
 from plugins.customers.pool_i18n import tr
 from plugins.customers.pool_models import PoolNotice, PoolState
 from plugins.customers.pool_pages import assignable_users, flash_error, render
@@ -34,7 +34,7 @@ def kind_label(kind: str) -> str:
 
 
 def _customer(customer_id: int) -> Customer:
-    customer = Customer.live().where(Customer.id == customer_id).get_or_none()
+    customer = Customer.live().where(Customer.id == as_id(customer_id)).get_or_none()
     if customer is None or not permissions.can(g.user, "read", "customer", customer):
         abort(404)
     return customer
@@ -164,7 +164,7 @@ def pages_blueprint() -> Blueprint:
     @bp.post("/followups/notices/<int:notice_id>/read")
     def notice_read(notice_id: int) -> Any:
         done = PoolNotice.update(read_at=utcnow()).where(
-            (PoolNotice.id == notice_id) & (PoolNotice.user == g.user.id)).execute()
+            (PoolNotice.id == as_id(notice_id)) & (PoolNotice.user == g.user.id)).execute()
         if not done:
             abort(404)
         return redirect(url_for(".todo"))

@@ -19,7 +19,7 @@ from core.identity.services import find_user
 from plugins.customers.leads_models import Lead
 from plugins.customers.leads_schemas import CustomerOverrides, LeadConvertSchema
 from plugins.customers.models import Contact, Customer
-from plugins.customers.pool_common import PoolError, announce, load, utcnow, write_transaction
+from plugins.customers.pool_common import PoolError, announce, as_id, load, utcnow, write_transaction
 from plugins.customers.pool_schemas import PoolAssignSchema, PoolReleaseSchema
 from plugins.customers.pool_signals import lead_converted
 
@@ -32,7 +32,7 @@ AUDITED = (*FIELDS, "owner")
 def get_lead(user: User, lead_id: Any) -> Lead:
     """A lead ``user`` may read (its owner's scope, or the lead pool), else 404."""
     try:
-        lead = Lead.live().where(Lead.id == int(lead_id)).get_or_none()
+        lead = Lead.live().where(Lead.id == as_id(lead_id)).get_or_none()
     except (TypeError, ValueError):
         lead = None
     if lead is None or not permissions.can(user, "read", ENTITY, lead):
@@ -136,7 +136,7 @@ def _duplicates_error(found: dict[str, Any]) -> PoolError:
 
 
 def _target(user: User, customer_id: int) -> Customer:
-    customer = Customer.live().where(Customer.id == customer_id).get_or_none()
+    customer = Customer.live().where(Customer.id == as_id(customer_id)).get_or_none()
     if customer is None or not permissions.can(user, "read", "customer", customer):
         raise PoolError(f"no customer {customer_id}", status=422, field="merge_into")
     if not permissions.can(user, "write", "customer", customer):

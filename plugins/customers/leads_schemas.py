@@ -52,7 +52,7 @@ class LeadSchema(Schema):
                              metadata=_label("Put into the lead pool", "放入线索池"))
     owner_id = UserId(dump_only=True, allow_none=True, metadata=_label("Owner", "负责人"))
     customer_id = fields.Integer(dump_only=True, allow_none=True, metadata=_label("Customer", "转化客户"))
-    converted_at = DateTime(dump_only=True, metadata=_label("Converted", "转化时间"))
+    converted_at = DateTime(dump_only=True, allow_none=True, metadata=_label("Converted", "转化时间"))
     created_at = DateTime(dump_only=True, metadata=_label("Created", "创建时间"))
     updated_at = DateTime(dump_only=True, metadata=_label("Updated", "更新时间"))
     version = fields.Integer(dump_only=True)

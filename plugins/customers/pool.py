@@ -17,7 +17,7 @@ from core.identity import permissions
 from core.identity.audit import audit, diff
 from core.identity.models import Department, User
 from plugins.customers.models import Customer
-from plugins.customers.pool_common import PoolError, day_start, iso, load, utcnow
+from plugins.customers.pool_common import PoolError, as_id, day_start, iso, load, utcnow
 from plugins.customers.pool_models import OwnerChange, Pool, PoolDepartment, PoolRule, PoolState
 from plugins.customers.pool_schemas import PoolSchema
 
@@ -95,7 +95,7 @@ def _visible_pool_ids(user: User) -> list[int]:
 def get_pool(pool_id: Any) -> Pool:
     """A live pool by id, or PoolError 404."""
     try:
-        pool = Pool.live().where(Pool.id == int(pool_id)).get_or_none()
+        pool = Pool.live().where(Pool.id == as_id(pool_id)).get_or_none()
     except (TypeError, ValueError):
         pool = None
     if pool is None:

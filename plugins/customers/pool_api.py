@@ -23,7 +23,7 @@ from core.identity import permissions
 from plugins.customers import claims, pool_history
 from plugins.customers import pool as pools
 from plugins.customers.models import Customer
-from plugins.customers.pool_common import PoolError, iso, load, utcnow
+from plugins.customers.pool_common import PoolError, as_id, iso, load, utcnow
 from plugins.customers.pool_models import PoolNotice, PoolState
 from plugins.customers.pool_schemas import (
     PoolAssignSchema,
@@ -77,7 +77,7 @@ def state_dict(customer: Customer) -> dict[str, Any]:
 
 
 def _visible_customer(customer_id: int) -> Customer:
-    customer = Customer.live().where(Customer.id == customer_id).get_or_none()
+    customer = Customer.live().where(Customer.id == as_id(customer_id)).get_or_none()
     if customer is None or not permissions.can(g.user, "read", "customer", customer):
         raise PoolError(f"no customer {customer_id}", status=404)
     return customer
@@ -224,7 +224,7 @@ def api_blueprint() -> Blueprint:
     @answers_errors
     def notice_read(notice_id: int) -> Any:
         done = PoolNotice.update(read_at=utcnow()).where(
-            (PoolNotice.id == notice_id) & (PoolNotice.user == g.user.id)).execute()
+            (PoolNotice.id == as_id(notice_id)) & (PoolNotice.user == g.user.id)).execute()
         if not done:
             raise PoolError(f"no notice {notice_id}", status=404)
         return jsonify(notice_dict(PoolNotice.get_by_id(notice_id)))

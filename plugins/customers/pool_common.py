@@ -15,8 +15,19 @@ from marshmallow import Schema, ValidationError
 from core.db import tenant_db
 from core.identity.models import utcnow
 
-__all__ = ["PoolError", "announce", "day_start", "for_update", "iso", "load", "local_date", "utcnow",
+__all__ = ["PoolError", "announce", "as_id", "day_start", "for_update", "iso", "load", "local_date", "utcnow",
            "write_transaction"]
+
+MAX_ID = 2**63 - 1
+
+
+def as_id(value: Any) -> int:
+    """A record id from a path or a body; 0 (which matches nothing) when it is not one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return number if 0 < number <= MAX_ID else 0
 
 
 class PoolError(ValueError):
