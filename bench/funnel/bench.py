@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -181,7 +182,9 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = print) -> dict[st
     else:
         kernel.create_tenant(slug, "Bench company", modules=["funnel"])
         built = build(kernel, slug, args, log)
+    load_before = os.getloadavg()[0]
     result = measure(kernel, slug, built, args.runs)
+    result["load_average"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]  # other work on the box
     result.update(deals=built.get("deals", args.deals), stage_changes=built["history"],
                   salespeople=built.get("salespeople", args.teams * args.team_size),
                   team_size=len(built["team_owners"]), customers=built.get("customers", args.customers),

@@ -86,6 +86,13 @@ def _people(ids: set[int]) -> dict[int, dict[str, Any]]:
                    "department_id": u.department_id} for u in rows}
 
 
+def _text(cents: int) -> str:
+    """Integer cents as the API's decimal string ("1234.50"), without Decimal arithmetic."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(int(cents)), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
 def _weighted(cents: int, probability: int) -> Decimal:
     return stats.money(cents * probability // 100)
 
@@ -106,29 +113,32 @@ def matrix(user: User, pipeline: str | None = None, department: int | None = Non
     columns = {s.key: {"deals": 0, "amount": 0, "stale": 0} for s in stage_list}
     for (owner_id, stage_id), (n, cents) in sorted(cells.items()):
         stage = by_id[stage_id]
-        row = rows.setdefault(owner_id, {"owner": people.get(owner_id, {"id": owner_id}), "cells": {},
-                                         "deals": 0, "amount": 0, "weighted": Decimal(0), "stale": 0})
+        row = rows.get(owner_id)
+        if row is None:
+            row = rows[owner_id] = {"owner": people.get(owner_id, {"id": owner_id}), "cells": {},
+                                    "deals": 0, "amount": 0, "weighted": 0, "stale": 0}
         stale_n, stale_cents = stale.get((owner_id, stage_id), (0, 0))
-        row["cells"][stage.key] = {"deals": n, "amount": str(stats.money(cents)),
-                                   "weighted": str(_weighted(cents, stage.probability)),
-                                   "stale": stale_n, "stale_amount": str(stats.money(stale_cents))}
+        weighted = cents * stage.probability // 100
+        row["cells"][stage.key] = {"deals": n, "amount": _text(cents), "weighted": _text(weighted),
+                                   "stale": stale_n, "stale_amount": _text(stale_cents)}
         if stage.kind == OPEN:
             row["deals"] += n
             row["amount"] += cents
-            row["weighted"] += _weighted(cents, stage.probability)
+            row["weighted"] += weighted
             row["stale"] += stale_n
-        columns[stage.key]["deals"] += n
-        columns[stage.key]["amount"] += cents
-        columns[stage.key]["stale"] += stale_n
+        column = columns[stage.key]
+        column["deals"] += n
+        column["amount"] += cents
+        column["stale"] += stale_n
     ordered = sorted(rows.values(), key=lambda r: (-r["weighted"], r["owner"].get("username", "")))
     for row in ordered:
-        row["amount"] = str(stats.money(row["amount"]))
-        row["weighted"] = str(row["weighted"])
+        row["amount"] = _text(row["amount"])
+        row["weighted"] = _text(row["weighted"])
     return {
         "stages": [_stage_info(s) for s in stage_list],
         "rows": ordered,
         "funnel": [{**_stage_info(s), "deals": columns[s.key]["deals"],
-                    "amount": str(stats.money(columns[s.key]["amount"])), "stale": columns[s.key]["stale"]}
+                    "amount": _text(columns[s.key]["amount"]), "stale": columns[s.key]["stale"]}
                    for s in stage_list],
         "stale_days": days,
     }

@@ -113,3 +113,37 @@ def test_two_users_moving_one_deal_at_once(world, kernel, rounds):
         assert history[-1].to_stage_id == final.stage_id
         assert all(a.to_stage_id == b.from_stage_id for a, b in zip(history, history[1:], strict=False))
         assert aggregates.stored() == aggregates.from_scratch()
+
+
+def test_changed_between_any_range_equals_a_direct_count(world, kernel):
+    """Whole months from the aggregate plus or minus the partial months' deals, on either
+    side, give exactly what filtering the deals gives — for ranges of every shape."""
+    import datetime as dt
+
+    from plugins.funnel.stats import changed_between
+
+    rng = random.Random(11)
+    base = dt.datetime(2025, 1, 1)
+    with kernel.tenant_context(world.tenant):
+        for n in range(80):
+            made = deal(world.sam if n % 2 else world.sue, world.customers["sam1" if n % 2 else "sue1"],
+                        str(rng.randrange(1, 9000)), stage=rng.choice(["interest", "won", "preferred"]))
+            at = base + dt.timedelta(days=rng.randrange(0, 400), hours=rng.randrange(24))
+            Deal.update(stage_changed_at=at).where(Deal.id == made.id).execute()
+        aggregates.rebuild()
+        chosen = [s for s in stages_of() if s.key in ("won", "preferred")]
+        deals = list(Deal.live().where(Deal.stage.in_([s.id for s in chosen])))
+        for _ in range(40):
+            lo = base + dt.timedelta(days=rng.randrange(-20, 420), hours=rng.randrange(24))
+            hi = lo + dt.timedelta(days=rng.randrange(0, 200), hours=rng.randrange(24))
+            if rng.random() < 0.3:
+                lo = lo.replace(day=1, hour=0)
+            expected: dict = {}
+            for d in deals:
+                if lo <= d.stage_changed_at < hi:
+                    cell = expected.setdefault((d.owner_id, d.stage_id), [0, 0])
+                    cell[0] += 1
+                    cell[1] += aggregates.cents(d.amount)
+            assert changed_between(lo, hi, chosen) == expected, (lo, hi)
+            assert changed_between(lo, hi, chosen, [world.sam.id]) == {
+                k: v for k, v in expected.items() if k[0] == world.sam.id}
