@@ -45,15 +45,18 @@ def _insert_rows(model: Any, rows: Iterator[dict[str, Any]], batch: int = 20_000
     db = model._meta.database.obj
     columns, template = _row_template(model)
     at = {name: i for i, name in enumerate(columns)}
-    mark = "?" if isinstance(db, peewee.SqliteDatabase) else "%s"
-    sql = (f"INSERT INTO {model._meta.table_name} ({', '.join(columns)}) "
-           f"VALUES ({', '.join([mark] * len(columns))})")
     sqlite = isinstance(db, peewee.SqliteDatabase)
+    head = f"INSERT INTO {model._meta.table_name} ({', '.join(columns)}) VALUES "
     done, chunk = 0, []
 
     def flush() -> None:
         with db.atomic():
-            db.cursor().executemany(sql, chunk)
+            if sqlite:
+                db.cursor().executemany(head + f"({', '.join(['?'] * len(columns))})", chunk)
+            else:  # psycopg2's executemany is one round trip per row
+                from psycopg2.extras import execute_values
+
+                execute_values(db.cursor(), head + "%s", chunk, page_size=2000)
 
     for values in rows:
         row = list(template)
