@@ -1,16 +1,20 @@
 """Follow-up records (跟进记录) and plans (跟进计划): the business rules, callable without HTTP.
 
 A follow-up restarts the customer's "no follow-up" clock for the pool rules and withdraws a
-pending warning. Its next time becomes a plan on the owner's to-do list; the reminder task
-(``customers.followup_reminders``, every few minutes) sends each plan's reminder once.
+pending warning. Its next time becomes a plan on the owner's to-do list. Each plan's reminder
+is queued for its due time (task ``customers.followup_remind``); the periodic task
+``customers.followup_reminders`` (every few minutes) sends any the queue missed. Either way a
+reminder goes out once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import peewee
+from flask import current_app, g
 
 from core.identity import permissions
 from core.identity.audit import audit, diff, snapshot
@@ -30,6 +34,8 @@ KIND_LABELS = {
     "other": ("Other", "其他"),
 }
 FUTURE_SLACK = dt.timedelta(minutes=5)
+REMINDER_SLACK = dt.timedelta(seconds=30)  # a queued reminder may run a moment early
+log = logging.getLogger(__name__)
 AUDITED = ("customer", "kind", "content", "happened_at", "next_at", "next_note", "contact")
 
 
@@ -101,11 +107,15 @@ def create_followup(user: User, customer_id: Any, data: Any, now: dt.datetime | 
             (FollowupPlan.customer == customer.id) & (FollowupPlan.user == user.id)
             & FollowupPlan.done_at.is_null() & FollowupPlan.cancelled_at.is_null()
             & (FollowupPlan.due_at < day_start(now, 1))).execute()
+        plan = None
         if values["next_at"] is not None:
-            FollowupPlan.create(customer=customer.id, user=customer.owner_id or user.id,
-                                due_at=values["next_at"], kind=values["kind"], note=values["next_note"],
-                                source=followup.id, created_by=user.id, created_at=now)
+            plan = FollowupPlan.create(customer=customer.id, user=customer.owner_id or user.id,
+                                       due_at=values["next_at"], kind=values["kind"],
+                                       note=values["next_note"], source=followup.id, created_by=user.id,
+                                       created_at=now)
         audit("create", ENTITY, followup.id, diff(None, snapshot(followup, AUDITED)), user)
+    if plan is not None:
+        schedule_reminder(plan, now)
     announce(followup_created, followup=followup, user=user)
     return followup
 
@@ -208,8 +218,10 @@ def create_plan(user: User, customer_id: Any, data: Any, now: dt.datetime | None
     values = load(FollowupPlanSchema(), data)
     if values["due_at"] < now - dt.timedelta(days=1):
         raise PoolError("a plan cannot be due in the past", field="due_at")
-    return FollowupPlan.create(customer=customer.id, user=user.id, due_at=values["due_at"],
+    plan = FollowupPlan.create(customer=customer.id, user=user.id, due_at=values["due_at"],
                                kind=values["kind"], note=values["note"], created_by=user.id, created_at=now)
+    schedule_reminder(plan, now)
+    return plan
 
 
 def get_plan(user: User, plan_id: Any) -> FollowupPlan:
@@ -257,25 +269,53 @@ def plan_dict(plan: FollowupPlan, now: dt.datetime | None = None) -> dict[str, A
     }
 
 
-def send_reminders(now: dt.datetime | None = None) -> int:
-    """Send the reminder of every open plan that has come due, once (a notice per plan)."""
+def remind(plan_id: int, now: dt.datetime | None = None) -> bool:
+    """Send one plan's reminder if it is due, still open and not sent yet (once, ever)."""
     now = now or utcnow()
-    due = list(FollowupPlan.select().where(
+    plan = FollowupPlan.get_or_none(FollowupPlan.id == as_id(plan_id))
+    if plan is None:
+        return False
+    with FollowupPlan._meta.database.atomic():
+        claimed = FollowupPlan.update(reminded_at=now).where(
+            (FollowupPlan.id == plan.id) & FollowupPlan.reminded_at.is_null() & FollowupPlan.done_at.is_null()
+            & FollowupPlan.cancelled_at.is_null() & (FollowupPlan.due_at <= now + REMINDER_SLACK)).execute()
+        if not claimed:
+            return False  # done, cancelled, moved later, or another worker sent it
+        name = Customer.select(Customer.name).where(Customer.id == plan.customer_id).scalar()
+        PoolNotice.create(user=plan.user_id, kind="followup_due", customer=plan.customer_id,
+                          due_at=plan.due_at, created_at=now, params={"name": name, "note": plan.note})
+    announce(followup_due, plan=plan)
+    return True
+
+
+def schedule_reminder(plan: FollowupPlan, now: dt.datetime | None = None) -> None:
+    """Queue the plan's reminder for its due time (task ``customers.followup_remind``).
+
+    The periodic scan (:func:`send_reminders`) catches any the queue lost, so a queue that is
+    down when the plan is made delays no reminder by more than a few minutes.
+    """
+    delay = max(0.0, (plan.due_at - (now or utcnow())).total_seconds())
+    try:
+        current_app.extensions["xietong"].enqueue("customers.followup_remind", tenant=g.tenant.slug,
+                                                  delay=delay or None, plan_id=plan.id)
+    except Exception:  # the queue is optional for correctness: the periodic scan covers it
+        log.warning("could not queue the reminder of plan %s; the periodic scan will send it", plan.id,
+                    exc_info=True)
+
+
+def send_reminders(now: dt.datetime | None = None) -> int:
+    """Send the reminder of every open plan that has come due and was not sent (the periodic
+    safety net behind the queued reminders)."""
+    now = now or utcnow()
+    due = FollowupPlan.select(FollowupPlan.id).where(
         FollowupPlan.done_at.is_null() & FollowupPlan.cancelled_at.is_null()
-        & FollowupPlan.reminded_at.is_null() & (FollowupPlan.due_at <= now)).order_by(FollowupPlan.id))
-    sent = 0
-    for plan in due:
-        with FollowupPlan._meta.database.atomic():
-            claimed = FollowupPlan.update(reminded_at=now).where(
-                (FollowupPlan.id == plan.id) & FollowupPlan.reminded_at.is_null()).execute()
-            if not claimed:
-                continue  # another worker sent it
-            name = Customer.select(Customer.name).where(Customer.id == plan.customer_id).scalar()
-            PoolNotice.create(user=plan.user_id, kind="followup_due", customer=plan.customer_id,
-                              due_at=plan.due_at, created_at=now, params={"name": name, "note": plan.note})
-        sent += 1
-        announce(followup_due, plan=plan)
-    return sent
+        & FollowupPlan.reminded_at.is_null() & (FollowupPlan.due_at <= now)).order_by(FollowupPlan.id)
+    return sum(1 for (plan_id,) in due.tuples() if remind(plan_id, now))
+
+
+def remind_task(kernel: Any, plan_id: int) -> bool:
+    """Entry of the queued task ``customers.followup_remind``."""
+    return remind(plan_id)
 
 
 def periodic_reminders(kernel: Any) -> int:

@@ -48,9 +48,11 @@ def module_enabled(kernel: Any, tenant: Any) -> None:
 
 
 def tasks(kernel: Any) -> list[Task]:
+    from plugins.customers.followups import remind_task
     from plugins.customers.pool_return import periodic_return
 
-    return [Task(name="customers.pool_return_now", func=periodic_return, retries=0)]
+    return [Task(name="customers.pool_return_now", func=periodic_return, retries=0),
+            Task(name="customers.followup_remind", func=remind_task, retries=3, retry_delay=60)]
 
 
 def periodic_tasks(kernel: Any) -> list[PeriodicTask]:

@@ -160,3 +160,21 @@ def test_due_today_includes_overdue_and_respects_the_tenant_day(ctx):
     assert [p.id for p in followups.plans_due(ctx.east1, now)] == [overdue.id, today.id]
     assert [p.id for p in followups.plans_due(ctx.east1, now, include_overdue=False)] == [today.id]
     assert followups.plan_dict(overdue, now)["overdue"] is True
+
+
+def test_reminders_are_queued_for_their_due_time(ctx, app):
+    queue = app.extensions["xietong.queue"]
+    queue.run_pending()  # whatever earlier work is waiting
+    now = utcnow()
+    right_away = followups.create_plan(ctx.east1, ctx.acme.id, {"due_at": _z(now), "note": "now"}, now=now)
+    in_an_hour = followups.create_plan(ctx.east1, ctx.acme.id, {"due_at": _z(now + dt.timedelta(hours=1)),
+                                                                "note": "later"}, now=now)
+    queue.run_pending()
+    assert FollowupPlan.get_by_id(right_away.id).reminded_at is not None
+    assert FollowupPlan.get_by_id(in_an_hour.id).reminded_at is None
+    waiting = [t for t in queue.huey.scheduled() if t.args and t.args[2] == {"plan_id": in_an_hour.id}]
+    assert len(waiting) == 1 and abs((waiting[0].eta - (now + dt.timedelta(hours=1))).total_seconds()) < 60
+    assert not followups.remind(in_an_hour.id, now)  # not due yet: nothing is sent early
+    assert followups.remind(in_an_hour.id, now + dt.timedelta(hours=1))
+    assert not followups.remind(in_an_hour.id, now + dt.timedelta(hours=2))  # once
+    assert PoolNotice.select().where(PoolNotice.kind == "followup_due").count() == 2
