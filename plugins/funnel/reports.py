@@ -88,9 +88,9 @@ def _people(ids: set[int]) -> dict[int, dict[str, Any]]:
 
 def _text(cents: int) -> str:
     """Integer cents as the API's decimal string ("1234.50"), without Decimal arithmetic."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    return f"{sign}{whole}.{part:02d}"
+    if cents < 0:
+        return "-" + _text(-cents)
+    return f"{cents // 100}.{cents % 100:02d}" if cents else "0.00"
 
 
 def _weighted(cents: int, probability: int) -> Decimal:
@@ -111,22 +111,23 @@ def matrix(user: User, pipeline: str | None = None, department: int | None = Non
     people = _people({o for o, _ in cells})
     rows: dict[int, dict[str, Any]] = {}
     columns = {s.key: {"deals": 0, "amount": 0, "stale": 0} for s in stage_list}
+    info = {s.id: (s.key, s.probability, s.kind == OPEN) for s in stage_list}  # no model reads per cell
     for (owner_id, stage_id), (n, cents) in sorted(cells.items()):
-        stage = by_id[stage_id]
+        key, probability, is_open = info[stage_id]
         row = rows.get(owner_id)
         if row is None:
             row = rows[owner_id] = {"owner": people.get(owner_id, {"id": owner_id}), "cells": {},
                                     "deals": 0, "amount": 0, "weighted": 0, "stale": 0}
         stale_n, stale_cents = stale.get((owner_id, stage_id), (0, 0))
-        weighted = cents * stage.probability // 100
-        row["cells"][stage.key] = {"deals": n, "amount": _text(cents), "weighted": _text(weighted),
-                                   "stale": stale_n, "stale_amount": _text(stale_cents)}
-        if stage.kind == OPEN:
+        weighted = cents * probability // 100
+        row["cells"][key] = {"deals": n, "amount": _text(cents), "weighted": _text(weighted),
+                             "stale": stale_n, "stale_amount": _text(stale_cents)}
+        if is_open:
             row["deals"] += n
             row["amount"] += cents
             row["weighted"] += weighted
             row["stale"] += stale_n
-        column = columns[stage.key]
+        column = columns[key]
         column["deals"] += n
         column["amount"] += cents
         column["stale"] += stale_n
