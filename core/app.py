@@ -57,12 +57,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_entity_types(kernel: Kernel) -> None:
     for plugin, types in kernel.each_plugin("crm_entity_types", kernel=kernel):
+        clash = next((e.key for e in types if e.key in kernel.entity_types), None)
+        if clash:
+            kernel.refuse_plugin(plugin, f"entity type {clash!r} is already declared by "
+                                         f"{kernel.entity_types[clash].plugin}")
+            continue
         for entity in types:
-            if entity.key in kernel.entity_types:
-                raise RuntimeError(
-                    f"entity type {entity.key!r} of plugin {plugin} is already declared by "
-                    f"{kernel.entity_types[entity.key].plugin}"
-                )
             object.__setattr__(entity, "plugin", plugin)
             kernel.entity_types[entity.key] = entity
 
@@ -70,9 +70,13 @@ def _register_entity_types(kernel: Kernel) -> None:
 def _register_blueprints(app: Flask, kernel: Kernel) -> None:
     """Mount every healthy plugin's blueprints under /t/<tenant> (Flask cannot add them later)."""
     for plugin, blueprints in kernel.each_plugin("crm_blueprints", kernel=kernel):
+        names = [bp.name for bp in blueprints]
+        clash = next((n for n in names if n in kernel.blueprint_owner or names.count(n) > 1), None)
+        if clash:
+            owner = kernel.blueprint_owner.get(clash, plugin)
+            kernel.refuse_plugin(plugin, f"blueprint name {clash!r} is already taken by {owner}")
+            continue
         for bp in blueprints:
-            if bp.name in kernel.blueprint_owner:
-                raise RuntimeError(f"blueprint name {bp.name!r} of plugin {plugin} is already taken")
             prefix = TENANT_PREFIX + (bp.url_prefix or "")
             app.register_blueprint(bp, url_prefix=prefix)
             kernel.blueprint_owner[bp.name] = plugin

@@ -6,28 +6,41 @@ import click
 
 from core.cli import CliError, kernel_from_context, main
 from core.migrations import MigrationError
-from core.tenancy import Tenant
+from core.settings import get_setting, set_setting
+from core.tenancy import Tenant, utcnow
 
 
 @main.command()
-@click.option("--demo", is_flag=True, help="Also fill tenant 'default' with demo data.")
+@click.option("--demo", is_flag=True, help="Also fill tenant 'default' with demo data (once).")
 @click.option("--admin", "admin_name", default=None, help="Admin user name (default: admin).")
 @click.option("--password-stdin", is_flag=True, help="Read the admin's password from stdin.")
 def init(demo: bool, admin_name: str | None, password_stdin: bool) -> None:
     """Create the data folder, control database and tenant 'default' (idempotent)."""
+    password = _password(password_stdin)  # before anything is written: bad input changes nothing
     kernel = kernel_from_context()
     slug = kernel.config["XIETONG_DEFAULT_TENANT"]
     if any(t.slug == slug for t in kernel.tenants()):
-        newly = kernel.enable_modules(slug, kernel.healthy())
+        # Modules installed since the last init are enabled; ones an admin disabled stay off.
+        known = kernel.module_states(slug)
+        newly = kernel.enable_modules(slug, [m for m in kernel.healthy() if m not in known])
         click.echo(f"tenant {slug} exists; enabled {', '.join(newly) or 'nothing new'}")
     else:
         kernel.create_tenant(slug, "Default company", modules=None)
         click.echo(f"created tenant {slug} with modules: {', '.join(kernel.healthy())}")
     for _, message in kernel.each_plugin(
-        "crm_init", kernel=kernel, tenant=slug, admin=admin_name,
-        password=_password(password_stdin), demo=demo,
+        "crm_init", kernel=kernel, tenant=slug, admin=admin_name, password=password, demo=demo,
     ):
         click.echo(message)
+    if demo:
+        with kernel.tenant_context(slug):
+            already = get_setting("core.demo_data_at")
+        if already:
+            click.echo(f"demo data was added on {already}; not adding it twice")
+        else:
+            for line in fill_demo(kernel, slug, {"customers": 200, "deals": 400}):
+                click.echo(line)
+            with kernel.tenant_context(slug):
+                set_setting("core.demo_data_at", utcnow().isoformat(timespec="seconds"))
     click.echo(f"data folder: {kernel.config['XIETONG_DATA']}")
 
 
@@ -146,11 +159,15 @@ def migrate() -> None:
     """Migrate every tenant, each module in dependency order."""
     kernel = kernel_from_context()
     try:
-        report = kernel.migrate_all()
+        report, failures = kernel.migrate_all(), []
     except MigrationError as exc:
-        raise CliError(str(exc)) from exc
+        report, failures = exc.report, exc.failures
     for slug, steps in report.items():
         click.echo(f"{slug}: {len(steps)} step(s) applied" + (f" ({', '.join(steps)})" if steps else ""))
+    if failures:
+        for failure in failures[:-1]:
+            click.echo(f"xietong: error: {failure}", err=True)
+        raise CliError(str(failures[-1]))
 
 
 def _require_tenant(kernel, slug: str) -> None:
@@ -169,18 +186,23 @@ def demo(slug: str, customers: int, deals: int | None) -> None:
     kernel = kernel_from_context()
     _require_tenant(kernel, slug)
     counts = {"customers": customers, "deals": customers * 2 if deals is None else deals}
+    lines = fill_demo(kernel, slug, counts)
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo(f"no enabled module of {slug} makes demo data")
+
+
+def fill_demo(kernel, slug: str, counts: dict[str, int]) -> list[str]:
+    """Every enabled module's demo data for tenant ``slug``, in dependency order."""
 
     def progress(label: str, total: int):
         return click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"))
 
     with kernel.tenant_context(slug) as runtime:
-        lines = [
+        return [
             line for _, line in kernel.each_plugin(
                 "crm_demo_data", only=runtime.enabled, kernel=kernel, tenant=slug,
                 counts=counts, progress=progress,
             )
         ]
-    for line in lines:
-        click.echo(line)
-    if not lines:
-        click.echo(f"no enabled module of {slug} makes demo data")

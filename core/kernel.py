@@ -18,7 +18,7 @@ import pluggy
 
 from core import plugins as plugin_loader
 from core.db import DatabaseFactory
-from core.migrations import migrate_tenant
+from core.migrations import MigrationError, migrate_tenant
 from core.plugins import LoadedPlugin, PluginMeta
 from core.signals import module_disabled, module_enabled, tenant_created
 from core.tenancy import (
@@ -109,12 +109,28 @@ class Kernel:
             self._startup_answers.update(answers)
 
     def _disable_plugin(self, name: str, reason: str) -> None:
+        """Mark a plugin (and its dependents) broken during start-up and forget what it gave.
+
+        Blueprints already mounted stay in Flask's map (it cannot remove them), but tenant
+        routing answers 404 for them since no tenant can have a broken module enabled.
+        """
+        if name == "core" or name not in self.order:
+            return
         self.plugins[name].mark_broken(reason)
         self.pm.unregister(name=name)
         self.order.remove(name)
+        self.entity_types = {k: v for k, v in self.entity_types.items() if v.plugin != name}
+        self.tasks = {k: v for k, v in self.tasks.items() if v[0] != name}
+        self.periodic_tasks = [p for p in self.periodic_tasks if p[0] != name]
         for other in list(self.order):
             if name in self.plugins[other].meta.depends:
                 self._disable_plugin(other, f"depends on broken plugin {name}")
+
+    def refuse_plugin(self, name: str, reason: str) -> None:
+        """A plugin's contribution clashes with an earlier one's: mark it broken, keep going."""
+        if name == "core":
+            raise RuntimeError(reason)
+        self._disable_plugin(name, reason)
 
     def healthy(self) -> list[str]:
         """Healthy plugin names in dependency order (``core`` first)."""
@@ -127,9 +143,9 @@ class Kernel:
         """
         hook = getattr(self.pm.hook, hook_name)
         impls = {impl.plugin_name: impl for impl in hook.get_hookimpls()}
-        for name in self.order:
+        for name in list(self.order):  # a copy: a clash may mark a plugin broken meanwhile
             impl = impls.get(name)
-            if impl is None or (only is not None and name not in only):
+            if impl is None or name not in self.order or (only is not None and name not in only):
                 continue
             if (hook_name, name) in self._startup_answers:
                 result = self._startup_answers[(hook_name, name)]
@@ -238,7 +254,8 @@ class Kernel:
             tenant = Tenant.create(slug=slug, name=name.strip(), **fields)
         wanted = self.healthy() if modules is None else modules
         self.enable_modules(slug, ["core", *wanted])
-        tenant_created.send(self, tenant=slug)
+        with self.tenant_context(slug):  # receivers run in the new tenant, like any signal's
+            tenant_created.send(self, tenant=slug)
         return tenant
 
     def enable_modules(self, slug: str, names: list[str]) -> list[str]:
@@ -279,6 +296,7 @@ class Kernel:
                         "disable those first"
                     )
             self._set_enabled(slug, list(names), False)
+        with self.tenant_context(slug):
             for name in names:
                 module_disabled.send(self, tenant=slug, module=name)
 
@@ -303,12 +321,25 @@ class Kernel:
             return {m.module: m.enabled for m in tenant.modules}
 
     def migrate_all(self) -> dict[str, list[str]]:
-        """Bring every tenant's enabled modules up to date; returns applied steps per tenant."""
+        """Bring every tenant's enabled modules up to date; returns applied steps per tenant.
+
+        A tenant whose migration fails is rolled back and the others still run; then the
+        first failure is raised, carrying ``report`` (the tenants that succeeded) and
+        ``failures`` (every failed tenant's error) so the CLI can say all of it.
+        """
         report: dict[str, list[str]] = {}
+        failures: list[MigrationError] = []
         for tenant in self.tenants():
-            with self.tenant_context(tenant.slug) as runtime:
-                plans = list(self.each_plugin("crm_migrations", only=runtime.enabled, kernel=self))
-                report[tenant.slug] = migrate_tenant(self, tenant.slug, runtime.database, plans)
+            try:
+                with self.tenant_context(tenant.slug) as runtime:
+                    plans = list(self.each_plugin("crm_migrations", only=runtime.enabled, kernel=self))
+                    report[tenant.slug] = migrate_tenant(self, tenant.slug, runtime.database, plans)
+            except MigrationError as exc:
+                failures.append(exc)
+        if failures:
+            first = failures[0]
+            first.report, first.failures = report, failures
+            raise first
         return report
 
     def drop_tenant(self, slug: str) -> None:

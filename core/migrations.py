@@ -40,6 +40,9 @@ class MigrationRecord(TenantModel):
 class MigrationError(RuntimeError):
     def __init__(self, tenant: str, plugin: str, step: str, cause: BaseException):
         self.tenant, self.plugin, self.step, self.cause = tenant, plugin, step, cause
+        # Filled in by Kernel.migrate_all: what the other tenants did in the same run.
+        self.report: dict[str, list[str]] = {}
+        self.failures: list[MigrationError] = [self]
         super().__init__(
             f"migration failed in tenant {tenant!r}, plugin {plugin!r}, step {step}: "
             f"{type(cause).__name__}: {cause} (the tenant was rolled back)"

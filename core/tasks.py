@@ -41,9 +41,12 @@ class TaskQueue:
     def register(self) -> None:
         """Collect the plugins' tasks and periodic tasks (hooks crm_tasks, crm_periodic_tasks)."""
         for plugin, tasks in self.kernel.each_plugin("crm_tasks", kernel=self.kernel):
+            clash = next((t.name for t in tasks if t.name in self.kernel.tasks), None)
+            if clash:
+                owner = self.kernel.tasks[clash][0]
+                self.kernel.refuse_plugin(plugin, f"task {clash!r} is already declared by {owner}")
+                continue
             for task in tasks:
-                if task.name in self.kernel.tasks:
-                    raise RuntimeError(f"task {task.name!r} of plugin {plugin} is already declared")
                 self.kernel.tasks[task.name] = (plugin, task)
         for plugin, periodics in self.kernel.each_plugin("crm_periodic_tasks", kernel=self.kernel):
             for periodic in periodics:
@@ -75,11 +78,17 @@ class TaskQueue:
         return outcome
 
     def enqueue(self, task_name: str, tenant: str, kwargs: dict[str, Any], delay: float | None = None) -> Any:
+        """Queue a declared task; it is retried as its :class:`core.contrib.Task` says."""
         if task_name not in self.kernel.tasks:
             raise KeyError(f"unknown task {task_name!r}; plugins declare tasks with crm_tasks")
+        declared = self.kernel.tasks[task_name][1]
+        args = (task_name, tenant, kwargs)
         if delay:
-            return self._run.schedule(args=(task_name, tenant, kwargs), delay=delay)
-        return self._run(task_name, tenant, kwargs)
+            return self._run.schedule(args=args, delay=delay, retries=declared.retries,
+                                      retry_delay=declared.retry_delay)
+        task = self._run.s(*args)
+        task.retries, task.retry_delay = declared.retries, declared.retry_delay
+        return self.huey.enqueue(task)
 
     def _execute(self, task_name: str, tenant: str, kwargs: dict[str, Any]) -> Any:
         plugin, task = self.kernel.tasks[task_name]

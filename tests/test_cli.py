@@ -29,14 +29,20 @@ def test_hook_crm_init_and_init_is_idempotent(kernel, cli):
     assert "notes: 4 note(s) in default" in again.stdout.splitlines()
     assert cli("init", "--demo").exit_code == 0
     assert [t.slug for t in kernel.tenants()] == ["default"]
-    assert _notes(kernel, "default") == ["Welcome to notes", "Demo 1", "Demo 2", "Demo 3"]
+    titles = _notes(kernel, "default")
+    assert titles[:4] == ["Welcome to notes", "Demo 1", "Demo 2", "Demo 3"]
+    # --demo also ran every module's crm_demo_data, once: the second --demo added nothing
+    assert titles[4:] == [f"Customer note {i}" for i in range(1, 201)]
 
 
-def test_init_enables_modules_installed_since(kernel, cli):
-    assert cli("init").exit_code == 0
+def test_init_enables_modules_installed_since_and_leaves_disabled_ones_off(kernel, cli):
+    kernel.create_tenant("default", "Default company", modules=["notes"])  # pulse, tags came later
+    result = cli("init")
+    assert result.stdout.splitlines()[0] == "tenant default exists; enabled pulse, tags"
     kernel.disable_modules("default", ["pulse"])
     result = cli("init")
-    assert result.stdout.splitlines()[0] == "tenant default exists; enabled pulse"
+    assert result.stdout.splitlines()[0] == "tenant default exists; enabled nothing new"
+    assert "pulse" not in kernel.runtime("default", refresh=True).enabled  # the admin's choice holds
 
 
 def test_tenant_create_and_list(cli):
