@@ -40,11 +40,19 @@ class Category(TenantModel):
 
 
 class Customer(RecordModel):
+    # RecordModel's single-column indexes on these are covered by the composite indexes below;
+    # every index costs each insert (imports write 10,000 rows a second), so they are left out.
+    updated_at = peewee.DateTimeField(default=utcnow)
+    deleted_at = peewee.DateTimeField(null=True)
     name = peewee.CharField(max_length=200)
     # Name reduced for duplicate detection: no legal-form suffix, spacing or full-width forms.
     name_key = peewee.CharField(max_length=200, index=True, default="")
-    category = peewee.ForeignKeyField(Category, null=True, backref="customers", on_delete="SET NULL")
-    owner = peewee.ForeignKeyField(User, null=True, backref="customers", on_delete="SET NULL")
+    category = peewee.ForeignKeyField(
+        Category, null=True, backref="customers", on_delete="SET NULL", index=False
+    )  # (category, updated_at, id) below
+    owner = peewee.ForeignKeyField(
+        User, null=True, backref="customers", on_delete="SET NULL", index=False
+    )  # (owner, updated_at, id) below
     phone = peewee.CharField(max_length=50, default="")
     phone_key = peewee.CharField(max_length=50, default="", index=True)
     email = peewee.CharField(max_length=254, default="")
@@ -66,7 +74,7 @@ class Customer(RecordModel):
 
     def __getattr__(self, name: str):
         # ``cf_<key>``: a custom field's value, as the generated schema and list pages read it.
-        if name.startswith("cf_") and "__data__" in self.__dict__:
+        if name[:3] == "cf_" and "__data__" in self.__dict__:
             from plugins.customers.customfields import value_of
 
             return value_of(self, name[3:])
@@ -87,6 +95,7 @@ class Customer(RecordModel):
 
 
 class Contact(RecordModel):
+    deleted_at = peewee.DateTimeField(null=True)  # few are trashed: an index would only mislead
     customer = peewee.ForeignKeyField(Customer, backref="contacts", on_delete="CASCADE")
     name = peewee.CharField(max_length=100)
     title = peewee.CharField(max_length=100, default="")

@@ -16,14 +16,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import peewee
-from flask import flash, has_request_context, request
+from flask import flash, g, has_app_context, has_request_context, request
 from flask_babel import gettext as _
 
-from core.api.query import ListParams, decode_cursor, encode_cursor
+from core.api.query import ListParams, decode_cursor, encode_cursor, parse_list_args
 from core.api.resource import Resource
 from core.errors import ApiError
 from core.identity import permissions
-from plugins.customers import access, customfields, duplicates, search
+from plugins.customers import access, customfields, duplicates, fastdump, fastlist, search
 from plugins.customers.models import Category, Contact, Customer
 from plugins.customers.schemas import ContactSchema, CustomerSchema
 
@@ -36,31 +36,52 @@ class CustomerResource(Resource):
 
     # -- listing ------------------------------------------------------------------------------
 
+    def rules(self, user: Any) -> dict[str, str]:
+        """``permissions.field_rules(user, entity)``, asked once per request."""
+        store = g.setdefault("_customers_rules", {})
+        key = (self.entity, getattr(user, "id", None))
+        if key not in store:
+            store[key] = permissions.field_rules(user, self.entity)
+        return store[key]
+
     def list_params(
         self, args: Mapping[str, str], user: Any, default_limit: int = 50, ignore: Iterable[str] = ()
     ) -> ListParams:
+        """The framework's whitelists (hidden or masked fields cannot be sorted or filtered on),
+        plus ``cf_<key>`` filters; ids (``owner_id``, ``category_id``) are parsed as ids."""
         fields = customfields.by_key()
-        rules = permissions.field_rules(user, self.entity)  # hidden or masked: not filterable
+        rules = self.rules(user)
         custom_args = [
             a
             for a in args
-            if a.startswith(PREFIX)
-            and a[len(PREFIX) :] in fields
-            and not fields[a[len(PREFIX) :]].retired
-            and a not in rules
+            if a[:3] == PREFIX and a[3:] in fields and not fields[a[3:]].retired and a not in rules
         ]
         search_order = bool((args.get("q") or "").strip()) and not args.get("sort")
         if search_order:
             args = {**args, "sort": "-id"}
-        params = super().list_params(args, user, default_limit, ignore=(*ignore, *custom_args))
+        plain = [n for n in ("owner_id", "category_id") if n in args and n not in rules]
+        schema_fields = self.schema().fields
+        params = parse_list_args(
+            args,
+            sortable=[n for n in self.sort_fields if n not in rules],
+            filters={n: schema_fields[n] for n in self.filter_fields if n not in rules and n not in plain},
+            default_sort=self.default_sort,
+            default_limit=default_limit,
+            ignore=(*ignore, *custom_args, *plain),
+        )
+        for name in plain:
+            if args[name] == "":
+                continue
+            if not args[name].isdigit():
+                raise ApiError(400, f"bad value for filter {name!r}", fields={name: ["not an id"]})
+            params.filters[name] = int(args[name])
         params.search_order = search_order  # type: ignore[attr-defined]
-        schema_fields = self.fields()
         params.custom = {}  # type: ignore[attr-defined]
         for name in custom_args:
             if args[name] == "":
                 continue
             try:
-                params.custom[name[len(PREFIX) :]] = schema_fields[name].deserialize(args[name])
+                params.custom[name[3:]] = schema_fields[name].deserialize(args[name])
             except Exception as exc:
                 raise ApiError(400, f"bad value for filter {name!r}", fields={name: [str(exc)]}) from None
         return params
@@ -86,11 +107,17 @@ class CustomerResource(Resource):
 
     def page(self, user: Any, params: ListParams, action: str = "read") -> tuple[list[Any], str | None]:
         if not getattr(params, "search_order", False):
+            if fastlist.supported(params):
+                return fastlist.page(user, params, action)
             return super().page(user, params, action)
-        query = search.matching(self.visible_query(user, params, action), user, params.q)
-        if params.cursor is not None:
-            query = query.where(search.rowid_column(user, params.q) < params.cursor[1])
-        rows = list(query.limit(params.limit + 1))
+        before = params.cursor[1] if params.cursor is not None else None
+        if not getattr(params, "custom", None):
+            rows = fastlist.search_page(user, params.q, params.limit + 1, before, params.filters, action)
+        else:
+            query = search.matching(self.visible_query(user, params, action), user, params.q)
+            if before is not None:
+                query = query.where(search.rowid_column(user, params.q) < before)
+            rows = list(query.limit(params.limit + 1))
         more = len(rows) > params.limit
         rows = rows[: params.limit]
         cursor = encode_cursor("-id", rows[-1].id, rows[-1].id) if more and rows else None
@@ -111,20 +138,58 @@ class CustomerResource(Resource):
 
     # -- dumping ------------------------------------------------------------------------------
 
+    def schema_for_tenant(self) -> Any:
+        """The tenant's schema class (custom fields included), kept across requests while the
+        custom field definitions stand (see :func:`fastlist.cached`)."""
+        if not has_app_context() or g.get("tenant") is None:
+            return super().schema_for_tenant()
+        return self._compiled()[0]
+
+    def _compiled(self) -> tuple[Any, Any]:
+        store = g.setdefault("_customers_schema", {})
+        if self.entity not in store:
+
+            def build() -> tuple[Any, Any]:
+                cls = super(CustomerResource, self).schema_for_tenant()
+                return cls, cls()
+
+            g.pop("_xietong_schemas", None)
+            store[self.entity] = fastlist.cached(("schema", self.entity, customfields.revision()), build)
+        return store[self.entity]
+
+    def schema(self, **kwargs: Any) -> Any:
+        """One shared instance for plain use: marshmallow copies every field when a schema is
+        made, which costs the list more than dumping its rows."""
+        if kwargs or not has_app_context() or g.get("tenant") is None:
+            return super().schema(**kwargs)
+        return self._compiled()[1]
+
     def _with_custom(self, data: dict[str, Any], record: Any) -> dict[str, Any]:
-        data["custom"] = {k[len(PREFIX) :]: v for k, v in data.items() if k.startswith(PREFIX)}
+        data["custom"] = {k[3:]: v for k, v in data.items() if k[:3] == PREFIX}
         found = getattr(record, "_duplicates", None)
         if found is not None:
             data["duplicates"] = found
         return data
 
+    def dumper(self) -> fastdump.Dumper:
+        """The tenant's schema compiled for fast dumping (once per request)."""
+
+        def build() -> fastdump.Dumper:
+            getters = {PREFIX + f.key: customfields.getter(f) for f in customfields.all_fields()}
+            return fastdump.Dumper(self.schema(), self.model, getters)
+
+        return fastlist.cached(("dumper", self.entity, customfields.revision()), build)
+
     def dump(self, record: Any, user: Any, rules: dict[str, str] | None = None) -> dict[str, Any]:
-        return self._with_custom(super().dump(record, user, rules), record)
+        data = permissions.apply_field_rules(user, self.entity, self.dumper().dump(record), rules)
+        return self._with_custom(data, record)
 
     def dump_many(self, records: Iterable[Any], user: Any) -> list[dict[str, Any]]:
-        records = list(records)
+        rules = self.rules(user)
+        dumper = self.dumper()
         return [
-            self._with_custom(d, r) for d, r in zip(super().dump_many(records, user), records, strict=True)
+            self._with_custom(permissions.apply_field_rules(user, self.entity, dumper.dump(r), rules), r)
+            for r in records
         ]
 
     # -- writing ------------------------------------------------------------------------------

@@ -307,10 +307,6 @@ def search(user: Any, q: str, limit: int = 20, before_id: int | None = None) -> 
     ``before_id`` continues after the last id of a previous page. Field rules and record
     rules apply exactly as on the customer list.
     """
-    from plugins.customers.models import Customer
+    from plugins.customers.fastlist import search_page
 
-    query = permissions.visible(Customer.live(), user, "customer", Customer)
-    query = matching(query, user, q)
-    if before_id is not None:
-        query = query.where(rowid_column(user, q) < before_id)
-    return list(query.limit(limit))
+    return search_page(user, q, limit, before_id)
