@@ -19,7 +19,7 @@ def to_decimal(value: Any) -> Decimal:
         result = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, AttributeError) as exc:
         raise ValueError(f"not an amount of money: {value!r}") from exc
-    if not result.is_finite():
+    if not result.is_finite() or result.adjusted() > 15:  # 10^15: beyond any real amount
         raise ValueError(f"not an amount of money: {value!r}")
     return result.quantize(CENT, rounding=ROUND_HALF_EVEN)
 

@@ -113,15 +113,28 @@ class SpecBuilder:
                 },
             },
         )
-        self._registered: set[str] = set()
+        self._names: dict[tuple[type, bool], str] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
     def _schema_ref(self, name: str, schema: Any) -> dict[str, Any]:
-        if name not in self._registered:
-            self.spec.components.schema(name, schema=schema)
-            self._registered.add(name)
-        return {"$ref": f"#/components/schemas/{name}"}
+        """A reference to ``schema``'s component, registering it under ``name`` — or, when two
+        plugins both have a ``DealSchema`` (or the marshmallow plugin took the name for a
+        nested schema), under a name qualified by the schema's module."""
+        schema_class = schema if isinstance(schema, type) else type(schema)
+        key = (schema_class, bool(getattr(schema, "partial", False)))
+        if key in self._names:
+            return {"$ref": f"#/components/schemas/{self._names[key]}"}
+        taken = self.spec.components.schemas
+        module = schema_class.__module__.split(".")
+        owner = module[1] if len(module) > 1 and module[0] in ("plugins", "core") else module[0]
+        unique = name if name not in taken else _camel(owner) + name  # plugins.customers → Customers…
+        counter = 2
+        while unique in taken:
+            unique, counter = f"{name}{counter}", counter + 1
+        self.spec.components.schema(unique, schema=schema)
+        self._names[key] = unique
+        return {"$ref": f"#/components/schemas/{unique}"}
 
     def _param(self, name: str, spec: Any) -> dict[str, Any]:
         if isinstance(spec, ma.Field):

@@ -112,7 +112,9 @@ def _customers_handed_over(sender, **kwargs):
 
 @hookimpl
 def crm_signal_receivers(kernel):
-    pairs = [(record_deleted, _trash_changed), (record_restored, _trash_changed)]
+    from plugins.funnel.timeline import signal_receivers as timeline_receivers
+
+    pairs = [(record_deleted, _trash_changed), (record_restored, _trash_changed), *timeline_receivers()]
     try:
         from plugins.customers.signals import customers_handed_over
     except ImportError:  # an older customers plugin without the handover signal
