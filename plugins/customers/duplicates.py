@@ -18,15 +18,24 @@ from plugins.customers.models import Customer
 MIN_PHONE_DIGITS = 6
 
 
-def keys(name: str = "", phone: str = "", email: str = "") -> tuple[str, str, str]:
-    """The (name, phone, e-mail) keys compared; empty when a value is too short to mean much."""
-    phone_key = normalize.phone_key(phone)
-    email_key = normalize.email_key(email)
+def stored_keys(name: str = "", phone: str = "", email: str = "") -> tuple[str, str, str]:
+    """The (name, phone, e-mail) keys a customer row stores."""
+    return normalize.name_key(name), normalize.phone_key(phone), normalize.email_key(email)
+
+
+def compared(stored: tuple[str, str, str]) -> tuple[str, str, str]:
+    """The stored keys as compared: empty where a value is too short to mean much."""
+    name_key, phone_key, email_key = stored
     return (
-        normalize.name_key(name),
+        name_key,
         phone_key if len(phone_key) >= MIN_PHONE_DIGITS else "",
         email_key if "@" in email_key else "",
     )
+
+
+def keys(name: str = "", phone: str = "", email: str = "") -> tuple[str, str, str]:
+    """The (name, phone, e-mail) keys compared; empty when a value is too short to mean much."""
+    return compared(stored_keys(name, phone, email))
 
 
 def _condition(name_key: str, phone_key: str, email_key: str) -> Any:

@@ -137,9 +137,17 @@ def name_key(name: str | None) -> str:
     return fold(text)
 
 
+_NON_DIGIT = re.compile(r"[^0-9]+")
+
+
 def digits(text: str | None) -> str:
-    """Only the digits of a phone number (``+86 138-0013-8000`` → ``8613800138000``)."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if ch.isdigit())
+    """Only the digits of a phone number (``+86 138-0013-8000`` → ``8613800138000``; full-width
+    digits count)."""
+    if not text:
+        return ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _NON_DIGIT.sub("", text)
 
 
 def phone_key(text: str | None) -> str:

@@ -116,7 +116,8 @@ def test_a_user_of_another_tenant_cannot_receive(world, tenant_factory):
         world.url("/handover"), json={"from_user": "sam", "to_user": "outsider"}, headers=world.h["boss"]
     )
     assert response.status_code == 422
-    assert response.get_json()["error"]["fields"] == {"to_user": ["No such user."]}
+    # messages follow the caller's language (here the tenant's: Chinese)
+    assert response.get_json()["error"]["fields"] == {"to_user": ["没有这个用户。"]}
 
 
 def test_a_failing_receiver_rolls_the_whole_handover_back(world):

@@ -119,8 +119,16 @@ def test_admin_pages_in_both_languages(world):
     c = world.client
     csrf = login(c, world.tenant, world.users["boss"])
     for lang, words in (
-        ("zh_CN", ("客户分类", "自定义字段", "导入客户", "业务交接")),
-        ("en", ("Customer categories", "Custom fields", "Import customers", "Handover")),
+        ("zh_CN", ("可见角色", "停用字段会隐藏它", "试运行：检查每一行", "移交人")),
+        (
+            "en",
+            (
+                "Visible to roles",
+                "Retiring a field hides it",
+                "Dry run: check every row",
+                "When a salesperson leaves",
+            ),
+        ),
     ):
         with c.session_transaction() as session:
             session["lang"] = lang
