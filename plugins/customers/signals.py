@@ -33,3 +33,8 @@ note_added = customers_signals.signal("customers.note-added")
 user_mentioned = customers_signals.signal("customers.user-mentioned")
 attachment_added = customers_signals.signal("customers.attachment-added")
 customers_imported = customers_signals.signal("customers.imported")
+
+# The pool's signals (returns, warnings, claims) live in their own module; re-exported here so
+# that listeners which look for a module's signals in ``<plugin>.signals`` (the desktop's
+# widget cache) hear them too.
+from plugins.customers.pool_signals import pool_signals  # noqa: E402,F401
