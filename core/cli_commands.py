@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from core.cli import CliError, kernel_from_context, main
@@ -197,7 +199,7 @@ def fill_demo(kernel, slug: str, counts: dict[str, int]) -> list[str]:
     """Every enabled module's demo data for tenant ``slug``, in dependency order."""
 
     def progress(label: str, total: int):
-        return click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"))
+        return click.progressbar(length=total, label=label, file=sys.stderr)
 
     with kernel.tenant_context(slug) as runtime:
         return [

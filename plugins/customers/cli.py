@@ -4,6 +4,7 @@ index."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -59,7 +60,7 @@ def import_command(
         with (
             path.open("rb") as handle,
             click.progressbar(
-                length=max(1, _count_lines(path)), label="importing", file=click.get_text_stream("stderr")
+                length=max(1, _count_lines(path)), label="importing", file=sys.stderr
             ) as bar,
         ):
             try:
