@@ -236,7 +236,8 @@ class SpecBuilder:
                 "requestBody": {"required": True, **self._json(body)},
                 "responses": {
                     "201": {"description": "Created", **self._json(output)},
-                    **self._errors(400, 403, 415, 422),
+                    # 404: a record the new one refers to is not visible (a deal's customer)
+                    **self._errors(400, 403, 404, 415, 422),
                 },
             }
         if kind == "get":
@@ -304,7 +305,10 @@ class SpecBuilder:
                 else ref
             )
             response.update(self._json(body))
-        op["responses"] = {str(doc["status"]): response, **self._errors(*doc["errors"])}
+        errors = tuple(doc["errors"])
+        if method in ("post", "put", "patch") and 415 not in errors:
+            errors += (415,)  # a body of a content type the endpoint does not read is refused
+        op["responses"] = {str(doc["status"]): response, **self._errors(*errors)}
         return op
 
     def _named(self, schema: Any) -> dict[str, Any]:
