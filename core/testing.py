@@ -182,3 +182,39 @@ def tenant(tenant_factory) -> str:
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# -- browser tests ------------------------------------------------------------------------------
+# Debian's Chromium driven by Playwright (never a downloaded browser): scripts/ci-browser-setup.sh
+# installs it. Mark such tests ``browser``.
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync")
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """Serve ``app`` with waitress (real threads) on 127.0.0.1 and a free port; the base URL."""
+    import threading
+
+    from waitress import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (Playwright's sync API) for one test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=list(CHROMIUM_ARGS))
+        yield browser
+        browser.close()

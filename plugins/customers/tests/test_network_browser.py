@@ -3,47 +3,13 @@ double-click opens the customer; in the record tab it runs inside its frame."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
 
 from plugins.customers import relations
 from plugins.customers.models import Customer
 
 pytestmark = [pytest.mark.xietong_plugins("plugins.customers:plugin"), pytest.mark.browser]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    from waitress import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
 
 
 NODES_JS = "el => Object.keys(el.xtGraph ? el.xtGraph.nodes : {}).length"

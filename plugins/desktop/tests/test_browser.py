@@ -3,8 +3,6 @@ error while the rest render, and drag-and-drop ordering is kept for the user."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,32 +10,7 @@ import pytest
 from plugins.desktop.tests.conftest import LAB
 
 pytestmark = [pytest.mark.xietong_plugins(*LAB), pytest.mark.browser]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 ARTEFACTS = Path(__file__).resolve().parents[3] / "test-artefacts"
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    from waitress import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def sign_in(page, base: str, tenant: str, username: str) -> None:
