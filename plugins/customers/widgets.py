@@ -21,7 +21,7 @@ def birthdays_data(kernel: Any, user: Any, settings: dict[str, Any]) -> dict[str
             "url": url_for("contacts_pages.record", record_id=contact.id),
             "meta": day.strftime("%m-%d"),
         }
-        for contact, day in upcoming_birthdays(user, days)[:20]
+        for contact, day in upcoming_birthdays(user, days, limit=20)
     ]
     return {"kind": "list", "items": items, "empty": _("No birthdays in the next %(n)d days.", n=days)}
 

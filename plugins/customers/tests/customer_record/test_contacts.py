@@ -182,6 +182,14 @@ def test_upcoming_birthdays_of_my_customers(world):
         assert [(c.name, d.isoformat()) for c, d in found] == [("闰日", "2027-02-28")]
         found = services.upcoming_birthdays(sam, days=3, today=dt.date(2028, 2, 28))
         assert [(c.name, d.isoformat()) for c, d in found] == [("闰日", "2028-02-29")]
+        # the widget's form reads day by day and stops at the limit: same order, fewer rows
+        window = {"days": 7, "today": dt.date(2025, 12, 28)}
+        everything = services.upcoming_birthdays(sam, **window)
+        assert services.upcoming_birthdays(sam, limit=20, **window) == everything
+        [(first, day)] = services.upcoming_birthdays(sam, limit=1, **window)
+        assert (first.name, day.isoformat()) == ("年末", "2025-12-30")
+        found = services.upcoming_birthdays(sam, days=2, today=dt.date(2027, 2, 27), limit=5)
+        assert [(c.name, d.isoformat()) for c, d in found] == [("闰日", "2027-02-28")]
     with world.acting("mia") as mia:
         everyone = services.upcoming_birthdays(mia, days=7, today=dt.date(2025, 12, 28), owned_only=False)
         assert {c.name for c, _ in everyone} == {"年末", "年初", "不是我的"}
