@@ -73,9 +73,25 @@ def _field(record: Any, name: str) -> Any:
     return getattr(record, name, None)
 
 
+MAX_ID = 2**63 - 1
+
+
+def record_id(value: Any) -> int | None:
+    """``value`` as a database id, or None when it cannot be one (not a whole number, or out of
+    the 64-bit range databases store — looking such a value up would be an error, not a miss)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def customer_allows(user: Any, action: str, customer_id: Any) -> bool:
     """Whether ``user`` may ``read`` (or ``write``) the live customer ``customer_id`` — the test
     for everything that hangs on a customer (contacts, notes, attachments, transactions)."""
+    customer_id = record_id(customer_id)
     customer = Customer.live().where(Customer.id == customer_id).first() if customer_id else None
     if customer is None:
         return False

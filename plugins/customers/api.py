@@ -13,11 +13,12 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, send_file
 
-from core.api.openapi import api_doc
+from core.api.openapi import api_doc as _api_doc
 from core.api.views import json_body
 from core.errors import ApiError
 from core.identity import permissions
 from plugins.customers import attachments, categories, customfields, filecheck, notes, services, transactions
+from plugins.customers.access import record_id
 from plugins.customers.handover import hand_over
 from plugins.customers.models import Category, CustomField
 from plugins.customers.resources import contacts, customers
@@ -35,6 +36,13 @@ from plugins.customers.schemas import (
 
 api = Blueprint("customers_api_extra", __name__, url_prefix="/api/v1")
 TAGS = ["customers"]
+ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
+
+
+def api_doc(**kwargs: Any) -> Any:
+    """The framework's ``api_doc`` with every error status these endpoints can answer."""
+    kwargs.setdefault("errors", ERRORS)
+    return _api_doc(**kwargs)
 
 
 def _customer(customer_id: int, action: str = "read") -> Any:
@@ -76,7 +84,6 @@ def customer_contacts(customer_id: int) -> Any:
     response=ContactSchema,
     status=201,
     tags=TAGS,
-    errors=(400, 403, 404, 422),
 )
 def add_contact(customer_id: int) -> Any:
     customer = _customer(customer_id)
@@ -157,7 +164,6 @@ def note_list(customer_id: int) -> Any:
     response=NoteSchema,
     status=201,
     tags=TAGS,
-    errors=(400, 403, 404, 422),
 )
 def note_create(customer_id: int) -> Any:
     note = notes.add_note(_customer(customer_id), g.user, json_body())
@@ -165,7 +171,7 @@ def note_create(customer_id: int) -> Any:
 
 
 @api.delete("/customers/<int:customer_id>/notes/<int:note_id>")
-@api_doc(summary="Move a note to the trash", status=204, tags=TAGS, errors=(403, 404))
+@api_doc(summary="Move a note to the trash", status=204, tags=TAGS)
 def note_delete(customer_id: int, note_id: int) -> Any:
     notes.delete_note(notes.get_note(_customer(customer_id), note_id), g.user)
     return Response(status=204)
@@ -213,7 +219,6 @@ def transaction_list(customer_id: int) -> Any:
     response=TransactionSchema,
     status=201,
     tags=TAGS,
-    errors=(400, 403, 404, 422),
 )
 def transaction_create(customer_id: int) -> Any:
     item = transactions.add_transaction(_customer(customer_id), g.user, json_body())
@@ -234,7 +239,6 @@ def transaction_get(customer_id: int, transaction_id: int) -> Any:
     request=TransactionSchema,
     response=TransactionSchema,
     tags=TAGS,
-    errors=(400, 403, 404, 422),
 )
 def transaction_patch(customer_id: int, transaction_id: int) -> Any:
     item = transactions.get_transaction(_customer(customer_id), transaction_id)
@@ -242,7 +246,7 @@ def transaction_patch(customer_id: int, transaction_id: int) -> Any:
 
 
 @api.delete("/customers/<int:customer_id>/transactions/<int:transaction_id>")
-@api_doc(summary="Move a transaction memo to the trash", status=204, tags=TAGS, errors=(403, 404))
+@api_doc(summary="Move a transaction memo to the trash", status=204, tags=TAGS)
 def transaction_delete(customer_id: int, transaction_id: int) -> Any:
     item = transactions.get_transaction(_customer(customer_id), transaction_id)
     transactions.delete_transaction(item, g.user)
@@ -270,7 +274,6 @@ def attachment_list(customer_id: int) -> Any:
     response=AttachmentSchema,
     status=201,
     tags=TAGS,
-    errors=(400, 403, 404, 413, 422),
 )
 def attachment_upload(customer_id: int) -> Any:
     customer = _customer(customer_id)
@@ -310,7 +313,7 @@ def download_response(item: Any) -> Response:
 
 
 @api.delete("/customers/<int:customer_id>/attachments/<int:attachment_id>")
-@api_doc(summary="Move an attachment to the trash", status=204, tags=TAGS, errors=(403, 404))
+@api_doc(summary="Move an attachment to the trash", status=204, tags=TAGS)
 def attachment_delete(customer_id: int, attachment_id: int) -> Any:
     item = attachments.get_attachment(_customer(customer_id), attachment_id)
     attachments.delete_attachment(item, g.user)
@@ -344,7 +347,6 @@ def category_list() -> Any:
     response=CategorySchema,
     status=201,
     tags=TAGS,
-    errors=(400, 403, 409, 422),
 )
 def category_create() -> Any:
     _admin()
@@ -385,7 +387,6 @@ def category_get(category_id: int) -> Any:
     request=CategorySchema,
     response=CategorySchema,
     tags=TAGS,
-    errors=(400, 403, 404, 409, 422),
 )
 def category_patch(category_id: int) -> Any:
     _admin()
@@ -395,9 +396,7 @@ def category_patch(category_id: int) -> Any:
 
 
 @api.delete("/categories/<int:category_id>")
-@api_doc(
-    summary="Delete an empty category (its customers move up)", status=204, tags=TAGS, errors=(403, 404, 409)
-)
+@api_doc(summary="Delete an empty category (its customers move up)", status=204, tags=TAGS)
 def category_delete(category_id: int) -> Any:
     _admin()
     categories.delete_category(_category(category_id), g.user)
@@ -429,7 +428,6 @@ def field_list() -> Any:
     response=CustomFieldSchema,
     status=201,
     tags=TAGS,
-    errors=(400, 403, 409, 422),
 )
 def field_create() -> Any:
     _admin()
@@ -442,11 +440,10 @@ def field_create() -> Any:
     request=CustomFieldSchema,
     response=CustomFieldSchema,
     tags=TAGS,
-    errors=(400, 403, 404, 422),
 )
 def field_patch(field_id: int) -> Any:
     _admin()
-    field = CustomField.get_or_none(CustomField.id == field_id)
+    field = CustomField.get_or_none(CustomField.id == field_id) if record_id(field_id) else None
     if field is None:
         raise ApiError(404, "no such custom field")
     return jsonify(customfields.field_dict(customfields.update_field(field, _object(), g.user)))
@@ -472,7 +469,6 @@ def field_order() -> Any:
     "open tasks (administrators and managers)",
     request=HandoverSchema,
     tags=TAGS,
-    errors=(400, 403, 422),
 )
 def handover() -> Any:
     body = _object()
@@ -508,7 +504,6 @@ def birthdays() -> Any:
     summary="Import customers from CSV or XLSX (multipart: file, mapping, mode, dry_run)",
     response=ImportReportSchema,
     tags=TAGS,
-    errors=(400, 403, 413, 422),
 )
 def customer_import() -> Any:
     from plugins.customers.importexport import import_request
@@ -522,7 +517,6 @@ def customer_import() -> Any:
     summary="Import contacts from a vCard file (3.0 or 4.0) into ?customer_id=",
     response=ImportReportSchema,
     tags=TAGS,
-    errors=(400, 403, 404, 422),
 )
 def contact_import() -> Any:
     from plugins.customers.vcard import import_request

@@ -26,6 +26,7 @@ from core.identity import permissions
 from core.identity.audit import audit
 from core.settings import get_setting
 from plugins.customers import access, filecheck, signals
+from plugins.customers.access import record_id
 from plugins.customers.models import Attachment, Customer
 
 ENTITY = "customer_attachment"
@@ -150,7 +151,7 @@ def add_attachment(customer: Customer, user: Any, stream: IO[bytes], filename: s
 def get_attachment(customer: Customer, attachment_id: Any) -> Attachment:
     item = (
         Attachment.live()
-        .where((Attachment.id == attachment_id) & (Attachment.customer == customer.id))
+        .where((Attachment.id == (record_id(attachment_id) or 0)) & (Attachment.customer == customer.id))
         .first()
     )
     if item is None:

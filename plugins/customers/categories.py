@@ -25,10 +25,10 @@ MAX_DEPTH = 8
 
 def get_category(category_id: Any) -> Category:
     """A category by id, or ApiError 404."""
-    try:
-        found = Category.get_or_none(Category.id == int(category_id))
-    except (TypeError, ValueError):
-        found = None
+    from plugins.customers.access import record_id
+
+    number = record_id(category_id)
+    found = Category.get_or_none(Category.id == number) if number else None
     if found is None:
         raise ApiError(404, _("No such category."))
     return found
@@ -114,7 +114,10 @@ def _clean_roles(value: Any) -> list[str]:
 def _check_parent(category: Category | None, parent_id: Any) -> int | None:
     if parent_id in (None, ""):
         return None
-    parent = get_category(parent_id)
+    try:
+        parent = get_category(parent_id)
+    except ApiError:
+        raise ApiError(422, _("No such category."), fields={"parent_id": [_("No such category.")]}) from None
     if category is not None and category.id is not None and parent.id in subtree(category.id):
         raise ApiError(
             422,

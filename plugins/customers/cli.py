@@ -59,9 +59,7 @@ def import_command(
             raise CliError(exc.message) from None
         with (
             path.open("rb") as handle,
-            click.progressbar(
-                length=max(1, _count_lines(path)), label="importing", file=sys.stderr
-            ) as bar,
+            click.progressbar(length=max(1, _count_lines(path)), label="importing", file=sys.stderr) as bar,
         ):
             try:
                 report, status = import_file(g.user, handle, path.name, wanted, mode, dry_run, bar.update)

@@ -298,7 +298,10 @@ def _clean(data: Mapping[str, Any], field: CustomField) -> None:
             raise bad("position", _("Not a number."))
         field.position = data["position"]
     if "category_id" in data:
-        field.category = get_category(data["category_id"]).id if data["category_id"] is not None else None
+        try:
+            field.category = get_category(data["category_id"]).id if data["category_id"] is not None else None
+        except ApiError:
+            raise bad("category_id", _("No such category.")) from None
     if "choices" in data:
         choices = data["choices"]
         if not isinstance(choices, list) or not all(isinstance(c, str) and c.strip() for c in choices):

@@ -80,6 +80,13 @@ def _plain_string(field: ma.Field) -> bool:
     return type(field)._serialize is ma.String._serialize
 
 
+def _wire(field: ma.Field) -> Converter:
+    def convert(value: Any) -> Any:
+        return None if value is None else field._serialize(value, None, None)
+
+    return convert
+
+
 def _getter(name: str, field: ma.Field, model: Any = None) -> Callable[[Any], Any]:
     attribute = field.attribute or name
     if "." in attribute:
@@ -113,8 +120,11 @@ class Dumper:
         self.plan: list[tuple[str, Callable[[Any], Any], Converter | None, ma.Field]] = []
         for name, field in schema.dump_fields.items():
             key = field.data_key or name
-            get = (getters or {}).get(name) or _getter(name, field, model)
-            self.plan.append((key, get, _converter(field), field))
+            given = (getters or {}).get(name)
+            convert = _converter(field)
+            if convert is None and given is not None:  # the value is given: only its wire form
+                convert = _wire(field)
+            self.plan.append((key, given or _getter(name, field, model), convert, field))
 
     def dump(self, obj: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -19,6 +19,7 @@ from core.identity import permissions
 from core.identity.audit import audit
 from core.identity.models import User, utcnow
 from plugins.customers import access, signals
+from plugins.customers.access import record_id
 from plugins.customers.models import Customer, Note, Notification
 from plugins.customers.schemas import NoteSchema
 
@@ -118,7 +119,7 @@ def _load(data: Any) -> dict[str, Any]:
 
 
 def get_note(customer: Customer, note_id: Any) -> Note:
-    note = Note.live().where((Note.id == note_id) & (Note.customer == customer.id)).first()
+    note = Note.live().where((Note.id == (record_id(note_id) or 0)) & (Note.customer == customer.id)).first()
     if note is None:
         raise ApiError(404, _("No such note."))
     return note
@@ -182,7 +183,7 @@ def mark_read(user: Any, notification_id: Any = None) -> int:
         (Notification.user == user.id) & Notification.read_at.is_null()
     )
     if notification_id is not None:
-        query = query.where(Notification.id == notification_id)
+        query = query.where(Notification.id == (record_id(notification_id) or 0))
     return query.execute()
 
 

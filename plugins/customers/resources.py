@@ -25,7 +25,7 @@ from core.errors import ApiError
 from core.identity import permissions
 from plugins.customers import access, customfields, duplicates, fastdump, fastlist, search
 from plugins.customers.models import Category, Contact, Customer
-from plugins.customers.schemas import ContactSchema, CustomerSchema
+from plugins.customers.schemas import API_ONLY, ContactSchema, CustomerSchema
 
 PREFIX = customfields.PREFIX
 INDEXED = ("name", "phone", "email")
@@ -72,9 +72,10 @@ class CustomerResource(Resource):
         for name in plain:
             if args[name] == "":
                 continue
-            if not args[name].isdigit():
+            number = access.record_id(args[name]) if args[name].isdigit() else None
+            if number is None:
                 raise ApiError(400, f"bad value for filter {name!r}", fields={name: ["not an id"]})
-            params.filters[name] = int(args[name])
+            params.filters[name] = number
         params.search_order = search_order  # type: ignore[attr-defined]
         params.custom = {}  # type: ignore[attr-defined]
         for name in custom_args:
@@ -164,11 +165,18 @@ class CustomerResource(Resource):
             return super().schema(**kwargs)
         return self._compiled()[1]
 
+    def fields(self) -> dict[str, Any]:
+        """The schema's fields for forms, list columns and exports (``custom`` and
+        ``duplicates`` are API-only: custom fields have their own ``cf_<key>`` columns)."""
+        return {n: f for n, f in self.schema().fields.items() if n not in API_ONLY}
+
     def _with_custom(self, data: dict[str, Any], record: Any) -> dict[str, Any]:
         data["custom"] = {k[3:]: v for k, v in data.items() if k[:3] == PREFIX}
-        found = getattr(record, "_duplicates", None)
+        found = record.__dict__.get("_duplicates")
         if found is not None:
             data["duplicates"] = found
+        else:
+            data.pop("duplicates", None)
         return data
 
     def dumper(self) -> fastdump.Dumper:
@@ -176,6 +184,7 @@ class CustomerResource(Resource):
 
         def build() -> fastdump.Dumper:
             getters = {PREFIX + f.key: customfields.getter(f) for f in customfields.all_fields()}
+            getters.update({name: _nothing for name in API_ONLY})  # filled in by _with_custom
             return fastdump.Dumper(self.schema(), self.model, getters)
 
         return fastlist.cached(("dumper", self.entity, customfields.revision()), build)
@@ -242,8 +251,11 @@ class CustomerResource(Resource):
         """A category that does not exist or is hidden from ``user`` is "no such category"."""
         category = data.get("category_id") if isinstance(data, Mapping) else None
         if isinstance(category, int) and not isinstance(category, bool):
-            if Category.get_or_none(Category.id == category) is None or category in access.hidden_categories(
-                user
+            number = access.record_id(category)
+            if (
+                number is None
+                or Category.get_or_none(Category.id == number) is None
+                or number in access.hidden_categories(user)
             ):
                 raise ApiError(422, _("No such category."), fields={"category_id": [_("No such category.")]})
 
@@ -275,6 +287,10 @@ class CustomerResource(Resource):
         if tuple(getattr(result, f) for f in INDEXED) != before:
             search.reindex([result.id])
         return result
+
+
+def _nothing(record: Any) -> None:
+    return None
 
 
 class ContactResource(Resource):

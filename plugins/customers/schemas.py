@@ -108,6 +108,12 @@ class CustomerSchema(Schema):
     created_at = DateTime(dump_only=True, metadata=_label("Created", "创建时间"))
     updated_at = DateTime(dump_only=True, metadata=_label("Updated", "更新时间"))
     version = fields.Integer(dump_only=True)
+    # API only (not form fields, list columns or export columns; see CustomerResource.fields):
+    custom = fields.Dict(dump_only=True, metadata={"description": "custom field values by key"})
+    duplicates = fields.Dict(dump_only=True, metadata={"description": "likely duplicates (create only)"})
+
+
+API_ONLY = frozenset({"custom", "duplicates"})
 
 
 class ContactSchema(Schema):
@@ -200,6 +206,7 @@ class CategorySchema(Schema):
     visible_roles = fields.List(fields.String())
     count = fields.Integer(dump_only=True)
     total = fields.Integer(dump_only=True)
+    depth = fields.Integer(dump_only=True)
 
 
 class CustomFieldSchema(Schema):

@@ -166,7 +166,10 @@ def _today() -> dt.date:
 
 
 def upcoming_birthdays(
-    user: Any, days: int = 14, today: dt.date | None = None, owned_only: bool = True,
+    user: Any,
+    days: int = 14,
+    today: dt.date | None = None,
+    owned_only: bool = True,
     limit: int | None = None,
 ) -> list[tuple[Contact, dt.date]]:
     """Contacts whose birthday falls in the next ``days`` days (today included), with the date

@@ -15,6 +15,7 @@ from core.identity import permissions
 from core.identity.audit import audit, diff, snapshot
 from core.identity.models import utcnow
 from plugins.customers import access
+from plugins.customers.access import record_id
 from plugins.customers.models import Customer, Transaction
 from plugins.customers.schemas import TransactionSchema
 
@@ -67,7 +68,7 @@ def add_transaction(customer: Customer, user: Any, data: Any) -> Transaction:
 def get_transaction(customer: Customer, transaction_id: Any) -> Transaction:
     item = (
         Transaction.live()
-        .where((Transaction.id == transaction_id) & (Transaction.customer == customer.id))
+        .where((Transaction.id == (record_id(transaction_id) or 0)) & (Transaction.customer == customer.id))
         .first()
     )
     if item is None:

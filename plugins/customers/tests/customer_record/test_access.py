@@ -244,3 +244,38 @@ def test_tenants_are_isolated(world, tenant_factory, owned):
     # a token works only in its own tenant
     assert c.get(world.url("/customers"), headers=their).status_code == 401
     assert c.get(f"/t/{other}/api/v1/customers", headers=world.h["boss"]).status_code == 401
+
+
+def test_ids_beyond_what_a_database_stores_are_not_found(world, owned):
+    huge, c, h = 2**70, world.client, world.h["boss"]
+    cid = owned["sam"].id
+    for path in (
+        f"/customers/{huge}",
+        f"/customers/{huge}/notes",
+        f"/categories/{huge}",
+        f"/contacts/{huge}",
+        f"/customers/{cid}/transactions/{huge}",
+        f"/customers/{cid}/attachments/{huge}",
+    ):
+        assert c.get(world.url(path), headers=h).status_code == 404, path
+    for path in (
+        f"/customers/{cid}/notes/{huge}",
+        f"/customers/{cid}/transactions/{huge}",
+        f"/customers/{cid}/attachments/{huge}",
+    ):
+        assert c.delete(world.url(path), headers=h).status_code == 404, path
+    assert c.post(world.url(f"/notifications/{huge}/read"), headers=h).status_code == 404
+    assert c.patch(world.url(f"/custom-fields/{huge}"), json={}, headers=h).status_code == 404
+    assert c.get(world.url("/customers"), query_string={"owner_id": str(huge)}, headers=h).status_code == 400
+    for body in ({"name": "x", "customer_id": huge}, {"name": "x", "customer_id": -1}):
+        assert c.post(world.url("/contacts"), json=body, headers=h).status_code == 422
+    assert (
+        c.post(world.url("/customers"), json={"name": "x", "category_id": huge}, headers=h).status_code == 422
+    )
+    assert (
+        c.post(world.url("/categories"), json={"name": "x", "parent_id": huge}, headers=h).status_code == 422
+    )
+    assert (
+        c.post(world.url("/handover"), json={"from_user": huge, "to_user": "sue"}, headers=h).status_code
+        == 422
+    )

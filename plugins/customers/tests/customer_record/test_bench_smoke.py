@@ -13,8 +13,9 @@ SCALE = int(os.environ.get("XIETONG_BENCH_SCALE", "2000"))
 def test_benchmark_smoke(tmp_path):
     from bench.customers.run import run
 
-    results = run(tmp_path / "bench", SCALE, reuse=False, seconds=1, import_rows=max(200, SCALE // 4),
-                  tool="python")
+    results = run(
+        tmp_path / "bench", SCALE, reuse=False, seconds=1, import_rows=max(200, SCALE // 4), tool="python"
+    )
     assert results["customers"] == SCALE and results["contacts"] == 2 * SCALE
     listing = results["list"]
     assert listing["bare_rps"] > 0 and listing["xietong_rps"] > 0 and listing["ratio"] > 0
@@ -38,15 +39,23 @@ def test_the_generated_data_is_searchable_and_consistent(tmp_path):
     app = make_app(tmp_path / "bench")
     client = app.test_client()
     headers = {"Authorization": f"Bearer {info['admin_token']}"}
-    body = client.get(f"/t/{info['tenant']}/api/v1/customers", query_string={"limit": 200}, headers=headers).get_json()
+    body = client.get(
+        f"/t/{info['tenant']}/api/v1/customers", query_string={"limit": 200}, headers=headers
+    ).get_json()
     assert len(body["items"]) == 200 and body["next"]
     first = body["items"][0]
-    found = client.get(f"/t/{info['tenant']}/api/v1/customers/search", query_string={"q": first["name"][:2]},
-                       headers=headers).get_json()["items"]
+    found = client.get(
+        f"/t/{info['tenant']}/api/v1/customers/search", query_string={"q": first["name"][:2]}, headers=headers
+    ).get_json()["items"]
     assert first["id"] in {c["id"] for c in found} or len(found) == 20
-    contacts = client.get(f"/t/{info['tenant']}/api/v1/customers/{first['id']}/contacts", headers=headers).get_json()
+    contacts = client.get(
+        f"/t/{info['tenant']}/api/v1/customers/{first['id']}/contacts", headers=headers
+    ).get_json()
     assert len(contacts["items"]) == 2
-    mine = client.get(f"/t/{info['tenant']}/api/v1/customers", query_string={"limit": 200},
-                      headers={"Authorization": f"Bearer {info['sales_token']}"}).get_json()["items"]
+    mine = client.get(
+        f"/t/{info['tenant']}/api/v1/customers",
+        query_string={"limit": 200},
+        headers={"Authorization": f"Bearer {info['sales_token']}"},
+    ).get_json()["items"]
     assert mine and {c["owner_id"] for c in mine} == {info["owner"]}
     assert json.loads((tmp_path / "bench" / "bench.json").read_text())["customers"] == 300

@@ -58,7 +58,7 @@ def test_the_fast_dump_equals_marshmallow(world):
             slow = [permissions.apply_field_rules(actor, "customer", schema.dump(r), rules) for r in rows]
             for a, b in zip(fast, slow, strict=True):
                 custom = a.pop("custom")
-                a.pop("duplicates", None)
+                b.pop("custom", None)  # the stored dict, retired fields too: the API shows cf_ values
                 assert a == b
                 assert custom == {k[3:]: v for k, v in b.items() if k.startswith("cf_")}
 
