@@ -113,7 +113,7 @@ class SpecBuilder:
                 },
             },
         )
-        self._names: dict[tuple[type, bool], str] = {}
+        self._names: dict[tuple[str, type], str] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -122,7 +122,7 @@ class SpecBuilder:
         plugins both have a ``DealSchema`` (or the marshmallow plugin took the name for a
         nested schema), under a name qualified by the schema's module."""
         schema_class = schema if isinstance(schema, type) else type(schema)
-        key = (schema_class, bool(getattr(schema, "partial", False)))
+        key = (name, schema_class)  # one class may be asked for under two names (X, XInput)
         if key in self._names:
             return {"$ref": f"#/components/schemas/{self._names[key]}"}
         taken = self.spec.components.schemas
