@@ -103,29 +103,36 @@ def find_duplicates(
     return {"items": items[:limit], "hidden": len(every) - len(items)}
 
 
-def existing_matches(rows: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, Customer]]:
-    """For bulk imports: live customers by name key, phone key and e-mail key (one query per
-    kind and 500 keys). Returns ``{"name": {key: customer}, "phone": {...}, "email": {...}}``."""
+def existing_matches(rows: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, int]]:
+    """For bulk imports: the oldest live customer per name key, phone key and e-mail key (one
+    grouped query per kind and 500 keys, ids only). Returns ``{"name": {key: id}, "phone":
+    {...}, "email": {...}}``."""
+    import peewee
+
     wanted: dict[str, set[str]] = {"name": set(), "phone": set(), "email": set()}
     for name_key, phone_key, email_key in rows:
         for kind, key in (("name", name_key), ("phone", phone_key), ("email", email_key)):
             if key:
                 wanted[kind].add(key)
     columns = {"name": Customer.name_key, "phone": Customer.phone_key, "email": Customer.email_key}
-    found: dict[str, dict[str, Customer]] = {kind: {} for kind in wanted}
+    found: dict[str, dict[str, int]] = {kind: {} for kind in wanted}
     for kind, values in wanted.items():
         ordered = sorted(values)
+        column = columns[kind]
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
-            query = Customer.live().where(columns[kind].in_(chunk)).order_by(Customer.id)
-            for customer in query:
-                found[kind].setdefault(getattr(customer, columns[kind].name), customer)
+            query = (
+                Customer.select(column, peewee.fn.MIN(Customer.id))
+                .where(column.in_(chunk) & Customer.deleted_at.is_null())
+                .group_by(column)
+            )
+            found[kind].update(query.tuples())
     return found
 
 
 def first_match(
-    found: dict[str, dict[str, Customer]], name_key: str, phone_key: str, email_key: str
-) -> Customer | None:
+    found: dict[str, dict[str, int]], name_key: str, phone_key: str, email_key: str
+) -> int | None:
     """The existing customer a row matches: by name first, then phone, then e-mail."""
     for kind, key in (("name", name_key), ("phone", phone_key), ("email", email_key)):
         if key and key in found[kind]:

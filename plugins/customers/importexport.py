@@ -32,6 +32,7 @@ from plugins.customers.importmap import CONTACT_FIELDS, auto_mapping, check_mapp
 from plugins.customers.models import Customer
 
 MODES = ("skip", "update", "create")
+IMPORT_CACHE_KIB = 256 * 1024
 MAX_ERRORS = 1000
 CUSTOMER_COLUMNS = (
     "id",
@@ -202,6 +203,7 @@ class Importer:
                 pending = []
         if pending:
             self._match(pending)
+        self._reveal()
         ok = not self.report.errors
         if ok and not self.dry_run:
             self._write()
@@ -246,6 +248,12 @@ class Importer:
             )
             keyed.append((n, row, person, refs, duplicates.compared(row["_keys"])))
         found = duplicates.existing_matches(k for *_, k in keyed) if self.mode != "create" else None
+        matched = {duplicates.first_match(found, *k) for *_, k in keyed} - {None} if found else set()
+        loaded = (
+            {c.id: c for c in Customer.select().where(Customer.id.in_(sorted(matched)))}
+            if matched and self.mode == "update"
+            else {}
+        )
         for number, row, person, refs, keys in keyed:
             if self.progress:
                 self.progress(1)
@@ -263,21 +271,26 @@ class Importer:
                 else None
             )
             if existing is not None or earlier is not None:
-                self.report.duplicates.append({"row": number, "id": self._visible_id(existing)})
+                self.report.duplicates.append({"row": number, "id": existing})
                 if self.mode == "skip":
                     self.report.skipped += 1
-                    continue
-                if existing is not None:
-                    self._update(number, existing, row, person, refs)
+                elif existing is not None:
+                    self._update(number, loaded[existing], row, person, refs)
                 else:
                     self._merge(number, earlier, row, person, refs)
                 continue
             self._create(number, row, person, keys)
 
-    def _visible_id(self, customer: Customer | None) -> int | None:
-        if customer is None or not permissions.can(self.user, "read", "customer", customer):
-            return None
-        return customer.id
+    def _reveal(self) -> None:
+        """Duplicates the importer may not see are reported without their id."""
+        ids = sorted({d["id"] for d in self.report.duplicates if d["id"] is not None})
+        seen: set[int] = set()
+        for start in range(0, len(ids), 500):
+            query = permissions.visible(Customer.select(Customer.id), self.user, "customer", Customer)
+            seen.update(i for (i,) in query.where(Customer.id.in_(ids[start : start + 500])).tuples())
+        for entry in self.report.duplicates:
+            if entry["id"] not in seen:
+                entry["id"] = None
 
     def _complete(self, number: int, row: dict[str, Any], category: int | None) -> dict[str, Any] | None:
         custom: dict[str, Any] = {}
@@ -388,54 +401,67 @@ class Importer:
     def _write(self) -> None:
         db = Customer._meta.database
         postgres = search.is_postgres()
-        with db.atomic() if postgres else db.atomic(lock_type="IMMEDIATE"):
-            ids = _allocate_ids(len(self.new), postgres)
-            now = utcnow()
-            contact_rows, people = self._contact_rows(ids, now)
-            rows, docs = [], {}
-            for cid, row in zip(ids, self.new, strict=True):
-                name, phone, email = row.get("name", ""), row.get("phone", ""), row.get("email", "")
-                name_key, phone_key, email_key = row["_keys"]
-                rows.append(
-                    (
-                        cid,
-                        name,
-                        name_key,
-                        row["category_id"],
-                        row["owner_id"],
-                        phone,
-                        phone_key,
-                        email,
-                        email_key,
-                        row.get("address", ""),
-                        row.get("region", ""),
-                        row.get("profile", ""),
-                        row.get("shareholders", ""),
-                        json.dumps(row["custom"], ensure_ascii=False, sort_keys=True),
-                        now,
-                        now,
-                        1,
-                    )
+        if postgres:
+            with db.atomic():
+                self._write_all(db, postgres)
+            return
+        # A big import touches index pages all over a large file: give this connection room.
+        before = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+        db.execute_sql(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+        try:
+            with db.atomic(lock_type="IMMEDIATE"):
+                self._write_all(db, postgres)
+        finally:
+            db.execute_sql(f"PRAGMA cache_size = {int(before)}")
+
+    def _write_all(self, db: Any, postgres: bool) -> None:
+        ids = _allocate_ids(len(self.new), postgres)
+        now = utcnow()
+        contact_rows, people = self._contact_rows(ids, now)
+        rows, docs = [], {}
+        for cid, row in zip(ids, self.new, strict=True):
+            name, phone, email = row.get("name", ""), row.get("phone", ""), row.get("email", "")
+            name_key, phone_key, email_key = row["_keys"]
+            rows.append(
+                (
+                    cid,
+                    name,
+                    name_key,
+                    row["category_id"],
+                    row["owner_id"],
+                    phone,
+                    phone_key,
+                    email,
+                    email_key,
+                    row.get("address", ""),
+                    row.get("region", ""),
+                    row.get("profile", ""),
+                    row.get("shareholders", ""),
+                    json.dumps(row["custom"], ensure_ascii=False, sort_keys=True),
+                    now,
+                    now,
+                    1,
                 )
-                docs[cid] = search.document(name, phone, email, people.get(cid, ()))
-            _executemany(db, "customers_customer", CUSTOMER_COLUMNS, rows)
-            _executemany(db, "customers_contact", CONTACT_COLUMNS, contact_rows)
-            search.write(docs, fresh=True)
-            updated = self._apply_updates(now)
-            touched = updated | {-index for index, _ in self.new_contacts if index < 0}
-            if touched:
-                search.reindex(sorted(touched))
-            audit(
-                "import",
-                "customer",
-                "",
-                {
-                    "created": [None, len(ids)],
-                    "updated": [None, len(updated)],
-                    "first_id": [None, ids[0] if ids else None],
-                },
-                self.user,
             )
+            docs[cid] = search.document(name, phone, email, people.get(cid, ()))
+        _executemany(db, "customers_customer", CUSTOMER_COLUMNS, rows)
+        _executemany(db, "customers_contact", CONTACT_COLUMNS, contact_rows)
+        search.write(docs, fresh=True)
+        updated = self._apply_updates(now)
+        touched = updated | {-index for index, _ in self.new_contacts if index < 0}
+        if touched:
+            search.reindex(sorted(touched))
+        audit(
+            "import",
+            "customer",
+            "",
+            {
+                "created": [None, len(ids)],
+                "updated": [None, len(updated)],
+                "first_id": [None, ids[0] if ids else None],
+            },
+            self.user,
+        )
         signals.customers_imported.send(
             "customer", tenant=g.tenant.slug, user=self.user, created_ids=ids, updated_ids=sorted(updated)
         )

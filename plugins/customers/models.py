@@ -46,7 +46,7 @@ class Customer(RecordModel):
     deleted_at = peewee.DateTimeField(null=True)
     name = peewee.CharField(max_length=200)
     # Name reduced for duplicate detection: no legal-form suffix, spacing or full-width forms.
-    name_key = peewee.CharField(max_length=200, index=True, default="")
+    name_key = peewee.CharField(max_length=200, default="")  # indexed with deleted_at below
     category = peewee.ForeignKeyField(
         Category, null=True, backref="customers", on_delete="SET NULL", index=False
     )  # (category, updated_at, id) below
@@ -54,9 +54,9 @@ class Customer(RecordModel):
         User, null=True, backref="customers", on_delete="SET NULL", index=False
     )  # (owner, updated_at, id) below
     phone = peewee.CharField(max_length=50, default="")
-    phone_key = peewee.CharField(max_length=50, default="", index=True)
+    phone_key = peewee.CharField(max_length=50, default="")
     email = peewee.CharField(max_length=254, default="")
-    email_key = peewee.CharField(max_length=254, default="", index=True)
+    email_key = peewee.CharField(max_length=254, default="")
     address = peewee.CharField(max_length=300, default="")
     region = peewee.CharField(max_length=100, default="", index=True)
     profile = peewee.TextField(default="")  # sanitised rich text: the company profile
@@ -70,6 +70,10 @@ class Customer(RecordModel):
             (("owner", "updated_at", "id"), False),
             (("deleted_at", "updated_at", "id"), False),
             (("category", "updated_at", "id"), False),
+            # duplicate look-ups read only these (covering: no table row per candidate)
+            (("name_key", "deleted_at"), False),
+            (("phone_key", "deleted_at"), False),
+            (("email_key", "deleted_at"), False),
         )
 
     def __getattr__(self, name: str):
