@@ -166,44 +166,33 @@ def _today() -> dt.date:
 
 
 def upcoming_birthdays(
-    user: Any,
-    days: int = 14,
-    today: dt.date | None = None,
-    owned_only: bool = True,
+    user: Any, days: int = 14, today: dt.date | None = None, owned_only: bool = True,
     limit: int | None = None,
 ) -> list[tuple[Contact, dt.date]]:
     """Contacts whose birthday falls in the next ``days`` days (today included), with the date
     it falls on, soonest first — of the customers ``user`` owns (``owned_only``) or may see.
     A 29 February birthday is celebrated on 28 February in other years.
 
-    With ``limit`` (the desktop widget's 20) it reads day by day and stops when it has enough:
-    each query is an equality on the indexed ``birthday_md``, so it stays fast with millions
-    of contacts instead of sorting every match of the whole window."""
+    With ``limit`` (the desktop widget's 20) the database orders and cuts the list — birthdays
+    from today's "MM-DD" on first, then those after New Year — so a million contacts never
+    become a million Python objects."""
     today = today or _today()
-    by_day: dict[dt.date, list[str]] = {}
+    when: dict[str, dt.date] = {}
     for offset in range(max(0, min(days, 366))):
         day = today + dt.timedelta(days=offset)
-        by_day.setdefault(day, []).append(day.strftime("%m-%d"))
+        when.setdefault(day.strftime("%m-%d"), day)
         if day.month == 2 and day.day == 28 and not _leap(day.year):
-            by_day[day].append("02-29")
-    if not by_day:
+            when.setdefault("02-29", day)
+    if not when:
         return []
-
-    def contacts_on(keys: list[str]) -> Any:
-        query = visible_contacts(user).where(Contact.birthday_md.in_(keys))
-        return query.where(Customer.owner == user.id) if owned_only else query
-
-    if limit is None:
-        when = {key: day for day, keys in by_day.items() for key in keys}
-        found = [(c, when[c.birthday_md]) for c in contacts_on(list(when))]
-        found.sort(key=lambda pair: (pair[1], pair[0].name))
-        return found
-    found = []
-    for day in sorted(by_day):
-        rows = contacts_on(by_day[day]).order_by(Contact.name, Contact.id).limit(limit - len(found))
-        found.extend((contact, day) for contact in rows)
-        if len(found) >= limit:
-            break
+    query = visible_contacts(user).where(Contact.birthday_md.in_(list(when)))
+    if owned_only:
+        query = query.where(Customer.owner == user.id)
+    if limit is not None:
+        after_new_year = peewee.Case(None, [(Contact.birthday_md >= today.strftime("%m-%d"), 0)], 1)
+        query = query.order_by(after_new_year, Contact.birthday_md, Contact.name, Contact.id).limit(limit)
+    found = [(c, when[c.birthday_md]) for c in query]
+    found.sort(key=lambda pair: (pair[1], pair[0].name))
     return found
 
 
