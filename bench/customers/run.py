@@ -172,7 +172,7 @@ def import_csv(rows: int, seed: int = 99) -> bytes:
 
 def import_rate(app: Any, info: dict[str, Any], rows: int) -> dict[str, Any]:
     client = app.test_client()
-    data = import_csv(rows)
+    data = import_csv(rows, seed=int(time.time()))  # new companies on every run
     headers = {"Authorization": f"Bearer {info['admin_token']}"}
     response, wall, cpu = timed(
         lambda: client.post(
