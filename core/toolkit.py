@@ -20,7 +20,7 @@ from core.db import TenantModel, tenant_db
 from core.errors import ApiError
 from core.fields import JSONField, MoneyField, to_decimal
 from core.hookspecs import hookimpl
-from core.identity.audit import audit, diff, snapshot
+from core.identity.audit import audit, audit_stamp, diff, snapshot
 from core.identity.auth import admin_required, csrf_exempt, current_user, login_required, public
 from core.identity.errors import IdentityError
 from core.identity.models import RecordModel
@@ -34,14 +34,15 @@ from core.settings import get_setting, set_setting
 from core.signals import record_created, record_deleted, record_restored, record_updated
 from core.version import __version__ as CORE_VERSION
 
-TOOLKIT_VERSION = "1.1"
+TOOLKIT_VERSION = "1.2"
 
 __all__ = [
     "DateTime", "Email", "JSONField", "Money", "MoneyField", "RecordModel", "Reference", "Resource",
     "RichText", "UserId", "api_doc", "forward", "get_setting", "set_setting", "to_decimal",
     "ApiError", "CORE_VERSION", "EntityType", "IdentityError", "MenuItem", "MigrationContext",
     "PeriodicTask", "PluginMeta", "RecordTab", "RowFilter", "Task", "TenantModel", "TOOLKIT_VERSION",
-    "Widget", "admin_required", "apply_field_rules", "audit", "can", "create_token", "csrf_exempt",
+    "Widget", "admin_required", "apply_field_rules", "audit", "audit_stamp", "can", "create_token",
+    "csrf_exempt",
     "current_kernel", "current_tenant", "current_user", "diff", "field_rules", "find_department",
     "find_user", "hookimpl", "login_required", "mask_value", "move_to_trash", "public", "purge",
     "record_created", "record_deleted", "record_restored", "record_updated", "require", "restore",

@@ -87,6 +87,8 @@ def audit(action: str, entity: str = "", record_id: Any = "", changes: Mapping[s
     if user is None and has_app_context():
         user = g.get("user")
     address = (request.remote_addr or "") if has_request_context() else ""
+    if has_app_context():
+        g.pop("_audit_stamps", None)  # this request's own change moves the stamps too
     return AuditEntry.create(
         user=getattr(user, "id", None),
         username=getattr(user, "username", "") or "",
@@ -111,3 +113,22 @@ def entry_dict(entry: AuditEntry) -> dict[str, Any]:
         "changes": json.loads(entry.changes or "{}"),
         "address": entry.address,
     }
+
+
+def audit_stamp(entities: tuple[str, ...]) -> int | None:
+    """The id of the newest audit entry about any of ``entities`` in the current tenant.
+
+    Caches of rules, rights and identities compare it to decide whether what they hold is
+    still true: every change of those is audited, so an unchanged stamp means nothing moved —
+    in this process or any other. Read once per request (kept in ``g``); one index seek per
+    entity over ``core_audit (entity, id)``.
+    """
+    key = ("_audit_stamp", *entities)
+    store = g.setdefault("_audit_stamps", {})
+    if key not in store:
+        db = AuditEntry._meta.database
+        one = f"SELECT MAX(id) AS m FROM core_audit WHERE entity = {db.param}"
+        sql = "SELECT MAX(m) FROM (" + " UNION ALL ".join([one] * len(entities)) + ") AS newest"
+        row = db.execute_sql(sql, entities).fetchone()
+        store[key] = row[0] if row else None
+    return store[key]

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from flask import Flask, abort, current_app, g, redirect, request, session
 
 from core.errors import error_response
+from core.identity import authcache
 from core.identity.models import User
 from core.identity.text import is_zh
 from core.identity.tokens import user_for_token
@@ -131,7 +132,7 @@ def _user_from_session() -> User | None:
     if not isinstance(entry, list) or len(entry) != 2:
         return None
     user_id, epoch = entry
-    user = User.get_or_none(User.id == user_id)
+    user = authcache.user_by_id(user_id)
     if user is None or not user.active or user.session_epoch != epoch:
         return None
     return user

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from core.identity import authcache
 from core.identity.audit import audit
 from core.identity.errors import IdentityError
 from core.identity.models import ApiToken, User, utcnow
@@ -59,17 +60,18 @@ def user_for_token(raw: str) -> User | None:
     """The active user whose live token ``raw`` is, in the current tenant; else None."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = ApiToken.get_or_none(ApiToken.token_hash == hash_token(raw))
+    found = authcache.token_owner(hash_token(raw))
+    if found is None:
+        return None
+    token_id, user_id, expires_at, revoked_at = found
     now = utcnow()
-    if token is None or token.revoked_at is not None:
+    if revoked_at is not None or (expires_at is not None and expires_at <= now):
         return None
-    if token.expires_at is not None and token.expires_at <= now:
+    user = authcache.user_by_id(user_id)
+    if user is None or not user.active:
         return None
-    user = token.user
-    if not user.active:
-        return None
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.update(last_used_at=now).where(ApiToken.id == token.id).execute()
+    if authcache.last_use_due(token_id, now, LAST_USED_RESOLUTION):
+        ApiToken.update(last_used_at=now).where(ApiToken.id == token_id).execute()
     return user
 
 

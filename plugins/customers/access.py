@@ -61,7 +61,6 @@ def _hidden_for_role(role_key: str) -> frozenset[int]:
 def forget() -> None:
     """Drop this request's cached category visibility (after changing categories)."""
     g.pop("_customers_access", None)
-    g.pop("_customers_stamp", None)
     from plugins.customers import fastlist
 
     fastlist.forget()

@@ -134,7 +134,6 @@ def forget() -> None:
     (other processes within the cache's two seconds, or at their next audit check)."""
     if has_app_context():
         g.pop("_customers_fields", None)
-        g.pop("_customers_stamp", None)
         g.pop("_xietong_schemas", None)
         g.pop("_customers_schema", None)
         g.pop("_customers_dumpers", None)

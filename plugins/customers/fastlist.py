@@ -22,6 +22,7 @@ from flask import current_app, g
 
 from core.api.query import ListParams, encode_cursor
 from core.identity import permissions
+from core.toolkit import audit_stamp
 from plugins.customers.models import Customer
 
 TTL = 2.0
@@ -46,14 +47,9 @@ def _cache() -> dict[Any, Any]:
 
 
 def fingerprint() -> Any:
-    """The newest audit entry about anything record rules or custom fields depend on — one
-    indexed look-up per request (kept in ``g``); cached definitions are valid while it holds."""
-    if "_customers_stamp" not in g:
-        db = Customer._meta.database
-        marks = ", ".join([db.param] * len(WATCHED))
-        row = db.execute_sql(f"SELECT MAX(id) FROM core_audit WHERE entity IN ({marks})", WATCHED).fetchone()
-        g._customers_stamp = row[0] if row else None
-    return g._customers_stamp
+    """The newest audit entry about anything record rules or custom fields depend on (read once
+    per request); cached definitions are valid while it holds."""
+    return audit_stamp(WATCHED)
 
 
 def cached(key: Any, build: Any) -> Any:

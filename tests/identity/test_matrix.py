@@ -162,3 +162,22 @@ def test_rights_changed_in_the_matrix_apply_at_once(kernel, org, api_as):
     assert fiona.get("/idcontacts/export").status_code == 403
     logged = audit_rows(kernel, org.slug, action="permission", entity="access_right")
     assert {e.record_id for e in logged} >= {"sales/idcontact/read", "finance/idcontact/export"}
+
+
+def test_a_rule_allowing_everything_drops_the_other_allow_rules_from_the_sql(in_tenant, org):
+    """Admins read every contact through the built-in rule, so the test plugin's co-owner rule
+    adds nothing and is left out of the query; restrictions still apply to everyone."""
+    from core.identity import permissions
+    from tests.identity.plugins.idtest.models import IdContact
+
+    with in_tenant():
+        def where(name):
+            query = permissions.visible(IdContact.select(IdContact.name), org.users[name], "idcontact", IdContact)
+            return query.sql()[0].split(" WHERE ", 1)[1], {c.name for c in query}
+
+        admin_sql, admin_sees = where("ada")
+        assert "co_owner" not in admin_sql and admin_sees == ALL_CONTACTS
+        sales_sql, sales_sees = where("sam")
+        assert "co_owner" in sales_sql and "secret" in sales_sql and sales_sees == {"c-sam"}
+        finance_sql, _ = where("fiona")
+        assert "co_owner" not in finance_sql and "secret" in finance_sql  # sees all, still restricted
