@@ -5,11 +5,14 @@ The customers change owner here; contacts, notes, attachments and transactions b
 the customer and so go with it; the leaver's history stays readable under their name (notes
 and audit keep their author). Deals, schedule items and open tasks belong to other modules:
 they move them in their receivers of :data:`plugins.customers.signals.customers_handed_over`,
-which is sent *inside* the transaction — a receiver that fails rolls everything back.
+which is sent *inside* the transaction — a receiver that fails rolls everything back. A
+receiver may return ``{kind: count}`` of what it moved; the answer and the audit entry add
+them up. The schedule and follow-up plans of this plugin move in :mod:`handover_moves`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import g
@@ -44,8 +47,10 @@ def hand_over(
 
     Only administrators and managers (of a department above or equal to the leaver's) hand
     over. Users are ids or user names of this tenant. Returns ``{"customers": n,
-    "customer_ids": [...], "from_user": id, "to_user": id}``. Raises ApiError: 403 not allowed,
-    422 unknown or inactive user, the same user, or customers that are not ``from_user``'s.
+    "customer_ids": [...], "from_user": id, "to_user": id, "carried": {kind: n}}`` where
+    ``carried`` counts what other modules moved along (deals, schedule items, follow-ups).
+    Raises ApiError: 403 not allowed, 422 unknown or inactive user, the same user, or
+    customers that are not ``from_user``'s.
     """
     if actor is None or actor.role.key not in ALLOWED_ROLES:
         raise ApiError(403, _("Only administrators and managers hand customers over."))
@@ -76,14 +81,7 @@ def hand_over(
             Customer.update(owner=target.id, version=Customer.version + 1, updated_at=utcnow()).where(
                 Customer.id.in_(chunk) & (Customer.owner == source.id)
             ).execute()
-        audit(
-            "handover",
-            "customer",
-            "",
-            {"from_user": [source.id, target.id], "customers": [None, moved], "reason": [None, reason]},
-            actor,
-        )
-        signals.customers_handed_over.send(
+        answers = signals.customers_handed_over.send(
             "customer",
             tenant=g.tenant.slug,
             from_user=source,
@@ -93,7 +91,28 @@ def hand_over(
             moved_ids=moved,
             reason=reason,
         )
-    return {"customers": len(moved), "customer_ids": moved, "from_user": source.id, "to_user": target.id}
+        carried = _carried(answers)
+        audit(
+            "handover",
+            "customer",
+            "",
+            {"from_user": [source.id, target.id], "customers": [None, moved], "reason": [None, reason],
+             "carried": [None, carried]},
+            actor,
+        )
+    return {"customers": len(moved), "customer_ids": moved, "from_user": source.id, "to_user": target.id,
+            "carried": carried}
+
+
+def _carried(answers: list[tuple[Any, Any]]) -> dict[str, int]:
+    """What the receivers say they moved along (``{"deals": 3, "schedule_items": 5}``)."""
+    totals: dict[str, int] = {}
+    for _receiver, answer in answers:
+        if isinstance(answer, Mapping):
+            for kind, count in answer.items():
+                if isinstance(count, int) and not isinstance(count, bool):
+                    totals[str(kind)] = totals.get(str(kind), 0) + count
+    return dict(sorted(totals.items()))
 
 
 def _check_manager_reach(actor: User, source: User, target: User) -> None:

@@ -200,7 +200,11 @@ def _reindex_contact(sender: Any, **kwargs: Any) -> None:
 
 
 def signal_receivers(kernel: Any) -> list[tuple[Any, Any]]:
-    return [(record_deleted, _reindex_contact), (record_restored, _reindex_contact)]
+    from plugins.customers.handover_moves import on_handed_over
+    from plugins.customers.signals import customers_handed_over
+
+    return [(record_deleted, _reindex_contact), (record_restored, _reindex_contact),
+            (customers_handed_over, on_handed_over)]
 
 
 def dashboard_widgets(kernel: Any, user: Any) -> list[Widget]:

@@ -201,6 +201,8 @@ def handover_page() -> Any:
         "customers/handover.html",
         users=users,
         result=result,
+        carried_labels={"deals": _("open deals"), "schedule_items": _("open schedule items"),
+                        "followup_plans": _("planned follow-ups")},
         breadcrumbs=[(_("Customers"), url_for("customers_pages.index")), (_("Handover"), None)],
     )
 

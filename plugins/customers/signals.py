@@ -9,7 +9,9 @@ Every signal is sent with sender ``"customer"`` and keyword arguments, always in
     Arguments: ``from_user`` and ``to_user`` (:class:`~core.identity.models.User`),
     ``customer_ids`` — the customers handed over (a list), or None when *everything* of
     ``from_user`` was handed over (then also move their items on other people's customers),
-    ``moved_ids`` — always the list of customers whose owner changed, ``reason``.
+    ``moved_ids`` — always the list of customers whose owner changed, ``reason``. A receiver
+    may return ``{kind: count}`` (``{"deals": 3}``): the handover's answer and audit entry
+    report the sums under ``carried``.
 ``note_added``
     A team note was posted: ``note``, ``customer``.
 ``user_mentioned``

@@ -106,8 +106,9 @@ def _customers_handed_over(sender, **kwargs):
     from plugins.funnel.services import hand_over_open_deals
 
     from_user, to_user = kwargs.get("from_user"), kwargs.get("to_user")
-    hand_over_open_deals(kwargs.get("customer_ids"), getattr(from_user, "id", from_user),
-                         getattr(to_user, "id", to_user), kwargs.get("user"))
+    moved = hand_over_open_deals(kwargs.get("customer_ids"), getattr(from_user, "id", from_user),
+                                 getattr(to_user, "id", to_user), kwargs.get("user"))
+    return {"deals": moved}
 
 
 @hookimpl

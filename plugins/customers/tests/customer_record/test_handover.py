@@ -142,3 +142,78 @@ def test_a_failing_receiver_rolls_the_whole_handover_back(world):
 
         assert Customer.get_by_id(customer.id).owner_id == world.users["sam"].id
         assert not AuditEntry.select().where(AuditEntry.action == "handover").exists()
+
+
+def _plan_item(world, owner: str, title: str, customer=None, by: str | None = None, **fields):
+    """An item planned by ``by`` (default: the owner) and owned by ``owner``."""
+    from plugins.customers.schedule import create_item
+    from plugins.customers.schedule_models import ScheduleItem
+
+    data = {"title": title, "start": "2031-03-03T09:00:00+08:00", "end": "2031-03-03T10:00:00+08:00",
+            "timezone": "Asia/Shanghai", **fields}
+    with world.acting(by or owner) as user:
+        item = create_item(user, data, customer)
+        ScheduleItem.update(owner=world.users[owner].id).where(ScheduleItem.id == item.id).execute()
+        return item.id
+
+
+def _plan_followup(world, owner: str, customer, done: bool = False):
+    from plugins.customers import followups
+
+    with world.acting(owner) as user:
+        plan = followups.create_plan(user, customer.id, {"due_at": "2031-03-04T09:00:00+08:00", "note": "回访"})
+        if done:
+            followups.complete_plan(user, plan.id)
+        return plan.id
+
+
+def test_handover_moves_open_schedule_items_and_planned_followups(world):
+    """Open work goes to the receiver; finished work and private appointments stay the
+    leaver's. Selected customers move only what hangs on them; "everything" moves the rest."""
+    c = world.client
+    first, second = world.make("sam", "日程交接一"), world.make("sam", "日程交接二")
+    sues = world.make("sue", "苏的客户")
+    ids = {"sue": world.users["sue"].id, "sam": world.users["sam"].id, "cal": world.users["cal"].id}
+    meeting = _plan_item(world, "sam", "季度拜访", first, attendee_ids=[ids["sue"]])
+    done_call = _plan_item(world, "sam", "已打电话", first, kind="call", status="done")
+    task = _plan_item(world, "sam", "寄样品", second, kind="task")
+    on_sues = _plan_item(world, "sam", "陪同拜访", sues, by="boss", kind="visit")  # sue asked sam along
+    private = _plan_item(world, "sam", "体检")
+    sues_meeting = _plan_item(world, "sue", "联合拜访", first, by="boss", attendee_ids=[ids["sam"], ids["cal"]])
+    open_plan, done_plan = _plan_followup(world, "sam", first), _plan_followup(world, "sam", first, done=True)
+
+    def item(item_id):
+        got = c.get(world.url(f"/schedule/{item_id}"), headers=world.h["boss"])
+        assert got.status_code == 200, got.get_json()
+        return got.get_json()
+
+    before = item(meeting)
+    response = c.post(world.url("/handover"), headers=world.h["boss"],
+                      json={"from_user": "sam", "to_user": "cal", "customer_ids": [first.id]})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["carried"] == {"deals": 0, "followup_plans": 1, "schedule_items": 1}
+    moved = item(meeting)
+    assert moved["owner_id"] == ids["cal"] and moved["attendee_ids"] == [ids["sue"]]
+    assert moved["version"] == before["version"] + 1
+    assert item(done_call)["owner_id"] == ids["sam"]  # what the leaver did stays theirs
+    assert item(task)["owner_id"] == ids["sam"]  # not on a handed-over customer
+    assert sorted(item(sues_meeting)["attendee_ids"]) == [ids["cal"]]  # the seat passes, once
+    assert item(sues_meeting)["owner_id"] == ids["sue"]
+    cal_plans = c.get(world.url("/followup-plans"), headers=world.h["cal"]).get_json()["items"]
+    assert [p["id"] for p in cal_plans] == [open_plan]
+    sam_plans = c.get(world.url("/followup-plans"), headers=world.h["sam"]).get_json()["items"]
+    assert open_plan not in [p["id"] for p in sam_plans] and done_plan not in [p["id"] for p in sam_plans]
+    ics = c.get(world.url(f"/schedule/{meeting}.ics"), headers=world.h["cal"])
+    assert ics.status_code == 200 and b"SEQUENCE:1" in ics.data  # calendars replace the old copy
+
+    everything = c.post(world.url("/handover"), headers=world.h["boss"],
+                        json={"from_user": "sam", "to_user": "cal", "reason": "离职"})
+    assert everything.status_code == 200
+    assert everything.get_json()["carried"]["schedule_items"] == 2
+    assert item(task)["owner_id"] == ids["cal"] and item(on_sues)["owner_id"] == ids["cal"]
+    assert item(private)["owner_id"] == ids["sam"]  # a private appointment is not the company's
+    with world.acting("boss"):
+        from core.identity.models import AuditEntry
+
+        last = AuditEntry.select().where(AuditEntry.action == "handover").order_by(AuditEntry.id.desc()).get()
+        assert json.loads(last.changes)["carried"][1]["schedule_items"] == 2

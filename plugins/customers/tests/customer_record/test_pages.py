@@ -164,13 +164,13 @@ def test_admin_pages_in_both_languages(world):
     fields = c.get(world.url("/custom-fields"), headers=world.h["boss"]).get_json()["items"]
     assert fields[0]["choices"] == ["A", "B"]
     world.make("sam", "页面交接")
-    assert (
-        c.post(
-            world.page("/customers/handover"),
-            data={"from_user": world.users["sam"].id, "to_user": world.users["sue"].id, "csrf_token": csrf},
-        ).status_code
-        == 200
+    handed = c.post(
+        world.page("/customers/handover"),
+        data={"from_user": world.users["sam"].id, "to_user": world.users["sue"].id, "csrf_token": csrf},
     )
+    assert handed.status_code == 200
+    assert "1 customer(s) handed over." in handed.text or "已移交 1 个客户。" in handed.text
+    assert "planned follow-ups: 0" in handed.text or "跟进计划: 0" in handed.text
     login(c, world.tenant, world.users["sam"])
     for url in ("/customers/categories", "/customers/fields", "/customers/handover"):
         assert c.get(world.page(url)).status_code == 403, url
