@@ -62,7 +62,7 @@ class Customer(RecordModel):
     profile = peewee.TextField(default="")  # sanitised rich text: the company profile
     shareholders = peewee.TextField(default="")  # sanitised rich text: shareholders, background
     custom = JSONField(default=dict)
-    last_activity_at = peewee.DateTimeField(null=True, index=True)
+    last_activity_at = peewee.DateTimeField(null=True)  # (owner, last_activity_at) below
 
     class Meta:
         table_name = "customers_customer"
@@ -70,6 +70,8 @@ class Customer(RecordModel):
             (("owner", "updated_at", "id"), False),
             (("deleted_at", "updated_at", "id"), False),
             (("category", "updated_at", "id"), False),
+            # one owner's overdue list, in the order it is shown (migration 0034)
+            (("owner", "last_activity_at"), False),
             # duplicate look-ups read only these (covering: no table row per candidate)
             (("name_key", "deleted_at"), False),
             (("phone_key", "deleted_at"), False),
