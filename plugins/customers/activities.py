@@ -239,16 +239,23 @@ def overdue_customers(user: User, owner_id: int | None = None, days: int | None 
                       limit: int = 50) -> list[dict[str, Any]]:
     """Customers of ``owner_id`` (default: ``user``) with no activity for ``days`` days (the tenant
     setting ``customers.followup_overdue_days`` by default), longest silent first; only customers
-    ``user`` may read."""
+    ``user`` may read.
+
+    The order is "never touched first (by id), then by last activity, id": two queries, each a
+    range of the ``(owner, last_activity_at)`` index read in its order and cut at ``limit`` —
+    never a sort of all of the owner's customers (one ``NULLS FIRST`` query would sort on
+    PostgreSQL, whose indexes keep NULLs last)."""
     days = days or overdue_days()
     cutoff = times.now() - dt.timedelta(days=days)
     last = Customer.last_activity_at
     query = Customer.select(Customer.id, Customer.name, Customer.owner, last, Customer.created_at).where(
         Customer.deleted_at.is_null() & (Customer.owner == (owner_id or user.id))
-        & ((last < cutoff) | (last.is_null() & (Customer.created_at < cutoff)))
     )
     query = visible(query, user, "customer", Customer)
-    rows = query.order_by(last.asc(nulls="first"), Customer.id).limit(limit)
+    rows = list(query.where(last.is_null() & (Customer.created_at < cutoff))
+                .order_by(Customer.id).limit(limit))
+    if len(rows) < limit:
+        rows.extend(query.where(last < cutoff).order_by(last, Customer.id).limit(limit - len(rows)))
     now = times.now()
     return [{"id": c.id, "name": c.name, "owner_id": c.owner_id,
              "last_activity_at": times.show(c.last_activity_at, times.user_zone(user)),

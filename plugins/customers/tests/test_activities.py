@@ -185,3 +185,36 @@ def test_overdue_followups_on_the_owners_list(kernel, tenant):
         assert activities.overdue_days() == activities.DEFAULT_OVERDUE_DAYS
         # someone else's list shows only what the asker may see
         assert activities.overdue_customers(alice, owner_id=bob.id) == []
+
+
+def test_overdue_list_order_never_touched_first_then_longest_silent(kernel, tenant):
+    """Read in two index ranges (never touched, then by last activity), the list is what one
+    ``ORDER BY last_activity_at NULLS FIRST, id`` query gives, cut anywhere."""
+    with kernel.tenant_context(tenant):
+        nt.grant("sales", "customer", "own")
+        nt.grant("manager", "customer", "all")
+        alice, bob, boss = nt.user("alice"), nt.user("bob"), nt.user("boss2", "manager")
+        old, now = dt.datetime(2020, 1, 1), dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        made = []
+        for n, last in enumerate([None, old + dt.timedelta(days=9), None, old, old + dt.timedelta(days=3),
+                                  None, old + dt.timedelta(days=3), now - dt.timedelta(days=1)]):
+            made.append(nt.customer(f"c{n}", owner=alice, created_at=old, last_activity_at=last))
+        nt.customer("new, never touched", owner=alice)  # created today: not overdue
+        trashed = nt.customer("trashed", owner=alice, created_at=old)
+        Customer.update(deleted_at=now).where(Customer.id == trashed.id).execute()
+        nt.customer("bob's", owner=bob, created_at=old)
+        expected = [made[0].id, made[2].id, made[5].id, made[3].id, made[4].id, made[6].id, made[1].id]
+        last = Customer.last_activity_at
+        cutoff = now - dt.timedelta(days=activities.DEFAULT_OVERDUE_DAYS)
+        one_query = (Customer.select(Customer.id)
+                     .where((Customer.owner == alice.id) & Customer.deleted_at.is_null()
+                            & ((last < cutoff) | (last.is_null() & (Customer.created_at < cutoff))))
+                     .order_by(last.asc(nulls="first"), Customer.id))
+        assert [c.id for c in one_query] == expected
+        for who, owner in ((alice, None), (boss, alice.id)):
+            nt.act_as(who)
+            for limit in range(1, 9):
+                found = activities.overdue_customers(who, owner_id=owner, limit=limit)
+                assert [c["id"] for c in found] == expected[:limit]
+        nt.act_as(bob)  # another owner's list: only what bob may read
+        assert activities.overdue_customers(bob, owner_id=alice.id) == []
