@@ -24,11 +24,17 @@ def customer_url(customer_id: int) -> str:
 
 
 def returning_data(kernel: Any, user: User, settings: dict[str, Any]) -> dict[str, Any]:
-    """The user's customers whose owner was warned, soonest return first."""
+    """The user's customers whose owner was warned, soonest return first.
+
+    The owner's customer ids come from the ``(owner, updated_at, id)`` index alone and probe the
+    warned rows' own index (``customer, locked, warn_due``); only the few found read their
+    customer's row (name, trash). Joined on the owner instead, every one of the owner's
+    customers read its row first (20,000 for a sales person at a million customers)."""
+    mine = Customer.select(Customer.id).where(Customer.owner == user.id)
     rows = (
         PoolState.select(PoolState.customer, PoolState.warn_due, Customer.name)
         .join(Customer, on=(PoolState.customer == Customer.id))
-        .where((Customer.owner == user.id) & Customer.deleted_at.is_null()
+        .where(PoolState.customer.in_(mine) & Customer.deleted_at.is_null()
                & PoolState.warned_at.is_null(False) & (PoolState.locked == False))  # noqa: E712
         .order_by(PoolState.warn_due, PoolState.customer).limit(LIMIT).tuples()
     )

@@ -50,3 +50,30 @@ def test_widgets_show_what_returns_and_what_is_due(kernel, tenant, client):
     assert due["items"][0]["highlight"] is True and due["items"][1]["highlight"] is False
     other = bearer(kernel, tenant, people.east1)
     assert client.get(f"{url}/customers.pool_returning", headers=other).get_json()["data"]["items"] == []
+
+
+def test_returning_widget_lists_warned_unlocked_live_customers_of_the_owner(kernel, tenant, client):
+    """Soonest return first (ties by customer id); locked, unwarned, trashed and other owners'
+    customers are left out — read through the owner's ids and the warned rows' own index."""
+    from plugins.customers.models import Customer
+    from plugins.customers.pool_models import PoolState
+
+    now = utcnow()
+    with kernel.tenant_context(tenant):
+        people = team()
+        act_as(people.boss)
+        made = {name: customer(name, owner=owner) for name, owner in (
+            ("in two days", people.north1), ("tomorrow", people.north1), ("tomorrow too", people.north1),
+            ("locked", people.north1), ("not warned", people.north1), ("trashed", people.north1),
+            ("east's", people.east1))}
+        pool_return.sync_states()
+        due = {"in two days": 2, "tomorrow": 1, "tomorrow too": 1, "locked": 0, "trashed": 0, "east's": 0}
+        for name, days in due.items():
+            warned = {"warned_at": now, "warn_due": now + dt.timedelta(days=days), "locked": name == "locked"}
+            PoolState.update(warned).where(PoolState.customer == made[name].id).execute()
+        Customer.update(deleted_at=now).where(Customer.id == made["trashed"].id).execute()
+    headers = bearer(kernel, tenant, people.north1)
+    url = f"/t/{tenant}/api/v1/desktop/widgets/customers.pool_returning"
+    data = client.get(url, headers=headers).get_json()
+    assert [item["title"] for item in data["data"]["items"]] == ["tomorrow", "tomorrow too", "in two days"]
+    assert [item["highlight"] for item in data["data"]["items"]] == [False, False, False]
