@@ -1,8 +1,9 @@
 """Fill a tenant with the data the desktop's widgets read, fast.
 
 People (an admin, managers heading departments, sales people in them), customers with
-contacts (birthdays), deals with stage history (the funnel's own generator,
-``plugins.funnel.fakedata``), and announcements and policies with read receipts. Rows go in
+contacts (birthdays), pool states (some warned of their return) and team notes that @mention
+people, deals with stage history (the funnel's own generator, ``plugins.funnel.fakedata``),
+and announcements and policies with read receipts. Rows go in
 with ``executemany`` in large batches inside a tenant created by the real migrations.
 
     python -m bench.desktop.generate --data /tmp/desk-bench --customers 1000000 --deals 1000000
@@ -124,6 +125,57 @@ def contacts(count: int, customer_count: int, rng: random.Random) -> int:
     return _insert_rows(Contact, rows())
 
 
+def pool_states(rng: random.Random, warned_share: float = 0.05, locked_share: float = 0.02) -> int:
+    """One pool state per customer, as the pool's periodic task (``sync_states``) keeps them:
+    the default pool as home, the owner's clock started when the customer was made, the last
+    follow-up at its last activity. A share of them (5 %) warned of their return within three
+    days (the "about to return to the pool" widget reads those), a few (2 %) locked."""
+    from plugins.customers.models import Customer
+    from plugins.customers.pool import ensure_default_pool
+    from plugins.customers.pool_models import PoolState
+
+    pool = ensure_default_pool().id
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    owned = Customer.select(Customer.id, Customer.created_at, Customer.last_activity_at).order_by(Customer.id)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for customer_id, created, last in owned.tuples().iterator():
+            row = {"customer_id": customer_id, "pool_id": pool, "owned_since": created,
+                   "last_followup_at": last, "locked": rng.random() < locked_share}
+            if rng.random() < warned_share:
+                warned = now - dt.timedelta(minutes=rng.randrange(3 * 1440))
+                row.update(warned_at=warned, warn_due=warned + dt.timedelta(days=3))
+            yield row
+
+    return _insert_rows(PoolState, rows())
+
+
+def mentions(ids: dict[str, list[int]], per_user: int = 30) -> int:
+    """Team notes that @mention each person (``per_user`` each, a third unread) on customers
+    they may read — their own, their department's, any for the admin — with the notifications
+    the mentions widget lists."""
+    from core.identity.models import User
+    from plugins.customers.models import Customer, Note, Notification
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    made = 0
+    for user in User.select().where(User.id.in_([i for v in ids.values() for i in v])).order_by(User.id):
+        pick = Customer.select(Customer.id).order_by(Customer.id.desc()).limit(per_user)
+        if user.id in ids["manager"]:
+            team = User.select(User.id).where(User.department == user.department_id)
+            pick = pick.where(Customer.owner.in_(team))
+        elif user.id in ids["sales"]:
+            pick = pick.where(Customer.owner == user.id)
+        for n, (customer,) in enumerate(pick.tuples()):
+            at = now - dt.timedelta(hours=n * 7)
+            body = f"@{user.username} 请跟进第 {n} 号事项"
+            note = Note.create(customer=customer, body=body, mentions=[user.id], created_at=at, updated_at=at)
+            Notification.create(user=user.id, customer=customer, note=note.id, text=body, created_at=at,
+                                read_at=None if n % 3 == 0 else at)
+            made += 1
+    return made
+
+
 def announcements(count: int, readers: Sequence[int], author: int, rng: random.Random) -> int:
     """Announcements and policies (a few pinned), each read by a share of the staff."""
     from plugins.desktop.models import Announcement, AnnouncementRead
@@ -161,10 +213,13 @@ def fill(kernel: Any, slug: str, n_customers: int, n_deals: int, n_contacts: int
         say(f"customers: {report['customers']} in {time.perf_counter() - started:.0f} s")
         report["contacts"] = contacts(n_contacts, n_customers, rng) if n_customers else 0
         say(f"contacts: {report['contacts']} in {time.perf_counter() - started:.0f} s")
+        report["pool_states"] = pool_states(rng)
+        say(f"pool states: {report['pool_states']} in {time.perf_counter() - started:.0f} s")
         customer_ids = range(1, n_customers + 1)
         report["history"] = generate_deals(n_deals, customer_ids, staff, seed=seed) if n_deals else 0
         report["deals"] = n_deals
         say(f"deals: {n_deals} ({report['history']} stage changes) in {time.perf_counter() - started:.0f} s")
+        report["mentions"] = mentions(ids)
         report["announcements"] = announcements(n_announcements, staff + ids["admin"], ids["admin"][0], rng)
         kernel.tenant_database(slug).execute_sql("ANALYZE")  # plans as a live database has them
         report["seconds"] = round(time.perf_counter() - started, 1)
