@@ -65,6 +65,10 @@ def import_command(
                 report, status = import_file(g.user, handle, path.name, wanted, mode, dry_run, bar.update)
             except ApiError as exc:
                 raise CliError(exc.message) from None
+        if status == 200 and report["search_backlog"]:
+            from plugins.customers.search_backlog import drain
+
+            click.echo(f"search index: {drain()} customer(s)", err=True)  # no need to wait for the worker
     for error in report["errors"][:50]:
         click.echo(f"row {error['row']}: {error['field'] or '-'}: {error['message']}", err=True)
     verb = "would be" if dry_run else "were"
@@ -90,9 +94,11 @@ def _count_lines(path: Path) -> int:
 def reindex_command(slug: str) -> None:
     """Rebuild the customers' search index."""
     from plugins.customers import search
+    from plugins.customers.search_backlog import SearchBacklog
 
     kernel = _kernel()
     with kernel.tenant_context(slug):
         count = search.rebuild()
+        SearchBacklog.delete().execute()  # every customer has its document now
         search.optimize()
     click.echo(f"reindexed {count} customer(s) in {slug}")

@@ -106,27 +106,30 @@ def find_duplicates(
 def existing_matches(rows: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, int]]:
     """For bulk imports: the oldest live customer per name key, phone key and e-mail key (one
     grouped query per kind and 500 keys, ids only). Returns ``{"name": {key: id}, "phone":
-    {...}, "email": {...}}``."""
-    import peewee
+    {...}, "email": {...}}``.
 
-    wanted: dict[str, set[str]] = {"name": set(), "phone": set(), "email": set()}
+    Written as SQL text: building a 500-value ``IN`` through the ORM costs several times what
+    the database spends answering it, and imports ask once per 500 keys."""
+    names, phones, emails = set(), set(), set()
     for name_key, phone_key, email_key in rows:
-        for kind, key in (("name", name_key), ("phone", phone_key), ("email", email_key)):
-            if key:
-                wanted[kind].add(key)
-    columns = {"name": Customer.name_key, "phone": Customer.phone_key, "email": Customer.email_key}
+        names.add(name_key)
+        phones.add(phone_key)
+        emails.add(email_key)
+    wanted = {"name": names, "phone": phones, "email": emails}
+    db = Customer._meta.database
     found: dict[str, dict[str, int]] = {kind: {} for kind in wanted}
     for kind, values in wanted.items():
-        ordered = sorted(values)
-        column = columns[kind]
+        values.discard("")
+        ordered = list(values)
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
-            query = (
-                Customer.select(column, peewee.fn.MIN(Customer.id))
-                .where(column.in_(chunk) & Customer.deleted_at.is_null())
-                .group_by(column)
+            marks = ", ".join([db.param] * len(chunk))
+            cursor = db.execute_sql(
+                f"SELECT {kind}_key, MIN(id) FROM customers_customer "
+                f"WHERE {kind}_key IN ({marks}) AND deleted_at IS NULL GROUP BY {kind}_key",
+                chunk,
             )
-            found[kind].update(query.tuples())
+            found[kind].update(cursor.fetchall())
     return found
 
 

@@ -27,7 +27,9 @@ def crm_entity_types(kernel):
 
 @hookimpl
 def crm_models(kernel):
-    return [*models.MODELS, *network.models(), *pool.models()]
+    from plugins.customers.search_backlog import SearchBacklog
+
+    return [*models.MODELS, SearchBacklog, *network.models(), *pool.models()]
 
 
 @hookimpl
@@ -43,7 +45,7 @@ def crm_module_enabled(kernel, tenant):
 
 @hookimpl
 def crm_tasks(kernel):
-    return [*pool.tasks(kernel), *network.tasks(kernel)]
+    return [*base.tasks(kernel), *pool.tasks(kernel), *network.tasks(kernel)]
 
 
 @hookimpl

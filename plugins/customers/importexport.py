@@ -7,9 +7,11 @@ Answer (CONTRACT.md): ``{"created", "updated", "skipped", "errors": [{"row", "fi
 Rows are numbered as a spreadsheet shows them (the header is row 1).
 
 Validation is the customer schema's, custom fields included; new rows are written in one
-transaction with explicit ids and executemany, their search documents in bulk, so an import
-runs at well over 10,000 rows a second. Exports go through the resource framework
-(``/customers/export``): the list's permission path, field rules, formulas neutralised.
+transaction with explicit ids and executemany. Their search documents are written in bulk in
+that transaction for up to a thousand new customers; a bigger import leaves them to the
+worker (:mod:`plugins.customers.search_backlog`, ``search_backlog`` in the answer counts them),
+which makes the customers searchable seconds after the import commits. Exports go through the
+resource framework (``/customers/export``): the list's permission path, field rules, formulas neutralised.
 """
 
 from __future__ import annotations
@@ -26,50 +28,34 @@ from core.errors import ApiError
 from core.identity import permissions
 from core.identity.audit import audit, diff, snapshot
 from core.identity.models import User, utcnow
-from plugins.customers import access, customfields, duplicates, normalize, search, signals, tabular
+from plugins.customers import (
+    access,
+    customfields,
+    duplicates,
+    normalize,
+    search,
+    search_backlog,
+    signals,
+    tabular,
+)
 from plugins.customers.categories import tree
+from plugins.customers.import_rows import (
+    CONTACT_COLUMNS,
+    CUSTOMER_COLUMNS,
+    bulk_settings,
+    contact_row,
+    customer_row,
+    insert_sql,
+)
 from plugins.customers.importmap import CONTACT_FIELDS, auto_mapping, check_mapping
 from plugins.customers.models import Customer
+from plugins.customers.schemas import quick_text
 
 MODES = ("skip", "update", "create")
-IMPORT_CACHE_KIB = 256 * 1024
 MAX_ERRORS = 1000
-CUSTOMER_COLUMNS = (
-    "id",
-    "name",
-    "name_key",
-    "category_id",
-    "owner_id",
-    "phone",
-    "phone_key",
-    "email",
-    "email_key",
-    "address",
-    "region",
-    "profile",
-    "shareholders",
-    "custom",
-    "created_at",
-    "updated_at",
-    "version",
-)
-CONTACT_COLUMNS = (
-    "customer_id",
-    "name",
-    "title",
-    "mobile",
-    "phone",
-    "email",
-    "birthday",
-    "birthday_md",
-    "hobbies",
-    "background",
-    "notes",
-    "created_at",
-    "updated_at",
-    "version",
-)
 FORMULA = ("=", "+", "-", "@")
+REFS = frozenset({"category", "owner"})
+KEY_KINDS = ("n", "p", "e")  # in-file duplicates: by name, phone, e-mail key
 
 
 class Report:
@@ -78,6 +64,7 @@ class Report:
         self.errors: list[dict[str, Any]] = []
         self.duplicates: list[dict[str, Any]] = []
         self.truncated = False
+        self.search_backlog = 0  # new customers whose search entries the worker writes
 
     def error(self, row: int, field: str, message: str) -> None:
         if len(self.errors) < MAX_ERRORS:
@@ -95,6 +82,7 @@ class Report:
             "duplicates": self.duplicates[:MAX_ERRORS],
             "columns": dict(columns),
             "dry_run": dry_run,
+            "search_backlog": self.search_backlog,
         }
 
 
@@ -130,18 +118,6 @@ class Lookups:
                     self.users.setdefault(key, u.id)
 
 
-def _split(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    customer, contact, refs = {}, {}, {}
-    for field, value in values.items():
-        if field in CONTACT_FIELDS:
-            contact[field.removeprefix("contact_")] = value
-        elif field in ("category", "owner"):
-            refs[field] = value
-        else:
-            customer[field] = value
-    return customer, contact, refs
-
-
 class Importer:
     """One import: ``run(rows)`` validates everything, then writes all of it or nothing."""
 
@@ -173,6 +149,12 @@ class Importer:
             n: f for n, f in customers.schema().load_fields.items() if n not in ("category_id", "owner_id")
         }
         self.contact_fields = {n: f for n, f in contacts.schema().load_fields.items() if n != "customer_id"}
+        self.custom_names = [n for n in self.customer_fields if n.startswith(customfields.PREFIX)]
+        self.customer_loader = FieldLoader(self.customer_fields, partial=mode == "update")
+        self.contact_loader = FieldLoader(self.contact_fields)
+        self.customer_cells = [(i, f) for i, f in self.index if f not in CONTACT_FIELDS and f not in REFS]
+        self.contact_cells = [(i, f.removeprefix("contact_")) for i, f in self.index if f in CONTACT_FIELDS]
+        self.ref_cells = [(i, f) for i, f in self.index if f in REFS]
         self.lookups = Lookups(user)
         self.by_key = customfields.by_key()
         self.required = [f for f in customfields.active_fields() if f.required]
@@ -182,6 +164,7 @@ class Importer:
         self.changes: dict[int, dict[str, Any]] = {}  # customer id → values to update
         self.new_contacts: list[tuple[int, dict[str, Any]]] = []  # (new row index or -id, values)
         self.seen: dict[tuple[str, str], int] = {}  # in-file keys → index in self.new
+        self.now: dt.datetime | None = None
 
     # -- validation ------------------------------------------------------------------------------
 
@@ -204,34 +187,36 @@ class Importer:
         if pending:
             self._match(pending)
         self._reveal()
-        ok = not self.report.errors
-        if ok and not self.dry_run:
+        if not self.report.errors and not self.dry_run:
             self._write()
         return self.report.as_dict(self.columns, self.dry_run)
 
     def _parse(self, number: int, cells: list[str]) -> tuple[dict, dict, dict] | None:
-        values = {field: _cell(cells[i]) if i < len(cells) else "" for i, field in self.index}
-        customer, contact, refs = _split(values)
+        width = len(cells)
+        # an empty cell is no value (never an erase)
+        data = {f: v for i, f in self.customer_cells if i < width and (v := _cell(cells[i]))}
+        contact = {f: v for i, f in self.contact_cells if i < width and (v := _cell(cells[i]))}
+        refs = {f: v for i, f in self.ref_cells if i < width and (v := _cell(cells[i]))}
         errors = 0
         category = owner = None
-        if refs.get("category"):
-            category = self.lookups.categories.get(refs["category"].casefold())
-            if category is None:
-                self.report.error(number, "category", "no such category")
-                errors += 1
-        if refs.get("owner"):
-            owner = self.lookups.users.get(refs["owner"].casefold())
-            if owner is None:
-                self.report.error(number, "owner", "no such active user")
-                errors += 1
-        data = {k: v for k, v in customer.items() if v != ""}  # an empty cell: no value (never an erase)
-        loaded, problems = load_fields(self.customer_fields, data, partial=self.mode == "update")
+        if refs:
+            if refs.get("category"):
+                category = self.lookups.categories.get(refs["category"].casefold())
+                if category is None:
+                    self.report.error(number, "category", "no such category")
+                    errors += 1
+            if refs.get("owner"):
+                owner = self.lookups.users.get(refs["owner"].casefold())
+                if owner is None:
+                    self.report.error(number, "owner", "no such active user")
+                    errors += 1
+        loaded, problems = self.customer_loader.load(data)
         for field, messages in problems.items():
             self.report.error(number, field, "; ".join(map(str, messages)))
             errors += 1
         person: dict[str, Any] = {}
-        if any(contact.values()):
-            person, problems = load_fields(self.contact_fields, {k: v for k, v in contact.items() if v != ""})
+        if contact:
+            person, problems = self.contact_loader.load(contact)
             for field, messages in problems.items():
                 self.report.error(number, f"contact_{field}", "; ".join(map(str, messages)))
                 errors += 1
@@ -243,33 +228,27 @@ class Importer:
     def _match(self, pending: list[tuple[int, dict[str, Any], dict[str, Any], dict[str, str]]]) -> None:
         keyed = []
         for n, row, person, refs in pending:
-            row["_keys"] = duplicates.stored_keys(
+            stored = row["_keys"] = duplicates.stored_keys(
                 row.get("name", ""), row.get("phone", ""), row.get("email", "")
             )
-            keyed.append((n, row, person, refs, duplicates.compared(row["_keys"])))
-        found = duplicates.existing_matches(k for *_, k in keyed) if self.mode != "create" else None
-        matched = {duplicates.first_match(found, *k) for *_, k in keyed} - {None} if found else set()
-        loaded = (
-            {c.id: c for c in Customer.select().where(Customer.id.in_(sorted(matched)))}
-            if matched and self.mode == "update"
-            else {}
-        )
-        for number, row, person, refs, keys in keyed:
+            keyed.append((n, row, person, refs, duplicates.compared(stored)))
+        checking = self.mode != "create"
+        found = duplicates.existing_matches(k for *_, k in keyed) if checking else None
+        matches = [duplicates.first_match(found, *k) if found else None for *_, k in keyed]
+        loaded = {}
+        if self.mode == "update":
+            wanted = sorted({m for m in matches if m is not None})
+            loaded = {c.id: c for c in Customer.select().where(Customer.id.in_(wanted))} if wanted else {}
+        seen = self.seen
+        for (number, row, person, refs, keys), existing in zip(keyed, matches, strict=True):
             if self.progress:
                 self.progress(1)
-            existing = duplicates.first_match(found, *keys) if found else None
-            earlier = (
-                next(
-                    (
-                        self.seen[(kind, key)]
-                        for kind, key in zip(("n", "p", "e"), keys, strict=True)
-                        if key and (kind, key) in self.seen
-                    ),
-                    None,
-                )
-                if self.mode != "create"
-                else None
-            )
+            earlier = None
+            if checking:
+                for kind, key in zip(KEY_KINDS, keys, strict=True):
+                    if key and (kind, key) in seen:
+                        earlier = seen[(kind, key)]
+                        break
             if existing is not None or earlier is not None:
                 self.report.duplicates.append({"row": number, "id": existing})
                 if self.mode == "skip":
@@ -295,10 +274,11 @@ class Importer:
     def _complete(self, number: int, row: dict[str, Any], category: int | None) -> dict[str, Any] | None:
         custom: dict[str, Any] = {}
         fields = self.by_key
-        for name in [n for n in row if n[:3] == customfields.PREFIX]:
-            value = customfields.to_storage(fields[name[3:]], row.pop(name))
-            if value is not None:
-                custom[name[3:]] = value
+        for name in self.custom_names:
+            if name in row:
+                value = customfields.to_storage(fields[name[3:]], row.pop(name))
+                if value is not None:
+                    custom[name[3:]] = value
         missing = self._missing(category, custom)
         for field, messages in missing.items():
             self.report.error(number, field, messages[0])
@@ -327,7 +307,7 @@ class Importer:
         if self._complete(number, row, row["category_id"]) is None:
             return
         self.new.append(row)
-        for kind, key in zip(("n", "p", "e"), keys, strict=True):
+        for kind, key in zip(KEY_KINDS, keys, strict=True):
             if key:
                 self.seen.setdefault((kind, key), len(self.new) - 1)
         if person:
@@ -404,50 +384,37 @@ class Importer:
         if postgres:
             with db.atomic():
                 self._write_all(db, postgres)
-            return
-        # A big import touches index pages all over a large file: give this connection room.
-        before = db.execute_sql("PRAGMA cache_size").fetchone()[0]
-        db.execute_sql(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
-        try:
-            with db.atomic(lock_type="IMMEDIATE"):
+        else:
+            with bulk_settings(db), db.atomic(lock_type="IMMEDIATE"):
                 self._write_all(db, postgres)
-        finally:
-            db.execute_sql(f"PRAGMA cache_size = {int(before)}")
+        if self.report.search_backlog:
+            search_backlog.queue_drain()  # after the commit: the worker must see the rows
+
+    def _stamp(self, postgres: bool) -> Any:
+        """Now, as the rows store it: SQLite keeps a datetime as this text, and handing it
+        over as text saves a conversion per cell."""
+        if self.now is None:
+            self.now = utcnow()
+        return self.now if postgres else str(self.now)
 
     def _write_all(self, db: Any, postgres: bool) -> None:
+        """Write the new customers and contacts, their search documents (or their place in the
+        backlog), the updates and the audit entry; then tell the listeners."""
         ids = _allocate_ids(len(self.new), postgres)
-        now = utcnow()
-        contact_rows, people = self._contact_rows(ids, now)
-        rows, docs = [], {}
-        for cid, row in zip(ids, self.new, strict=True):
-            name, phone, email = row.get("name", ""), row.get("phone", ""), row.get("email", "")
-            name_key, phone_key, email_key = row["_keys"]
-            rows.append(
-                (
-                    cid,
-                    name,
-                    name_key,
-                    row["category_id"],
-                    row["owner_id"],
-                    phone,
-                    phone_key,
-                    email,
-                    email_key,
-                    row.get("address", ""),
-                    row.get("region", ""),
-                    row.get("profile", ""),
-                    row.get("shareholders", ""),
-                    json.dumps(row["custom"], ensure_ascii=False, sort_keys=True),
-                    now,
-                    now,
-                    1,
-                )
-            )
-            docs[cid] = search.document(name, phone, email, people.get(cid, ()))
+        stamp = self._stamp(postgres)
+        rows = [customer_row(cid, row, stamp) for cid, row in zip(ids, self.new, strict=True)]
+        people = [
+            contact_row(ids[index] if index >= 0 else -index, person, stamp)
+            for index, person in self.new_contacts
+        ]
         _executemany(db, "customers_customer", CUSTOMER_COLUMNS, rows)
-        _executemany(db, "customers_contact", CONTACT_COLUMNS, contact_rows)
-        search.write(docs, fresh=True)
-        updated = self._apply_updates(now)
+        _executemany(db, "customers_contact", CONTACT_COLUMNS, people)
+        if len(ids) <= search_backlog.INDEX_NOW_MAX:
+            search.write(self._documents(ids), fresh=True)
+        else:
+            search_backlog.defer(ids)
+            self.report.search_backlog = len(ids)
+        updated = self._apply_updates(self.now)
         touched = updated | {-index for index, _ in self.new_contacts if index < 0}
         if touched:
             search.reindex(sorted(touched))
@@ -466,40 +433,20 @@ class Importer:
             "customer", tenant=g.tenant.slug, user=self.user, created_ids=ids, updated_ids=sorted(updated)
         )
 
-    def _contact_rows(self, ids: list[int], now: dt.datetime) -> tuple[list[tuple], dict[int, list]]:
-        rows: list[tuple] = []
+    def _documents(self, ids: list[int]) -> dict[int, dict[str, str]]:
+        """The search documents of the new customers, with their new contacts."""
         people: dict[int, list[tuple[str, str, str, str]]] = {}
         for index, person in self.new_contacts:
-            customer_id = ids[index] if index >= 0 else -index
-            birthday = person.get("birthday")
-            rows.append(
-                (
-                    customer_id,
-                    person["name"],
-                    person.get("title", ""),
-                    person.get("mobile", ""),
-                    person.get("phone", ""),
-                    person.get("email", ""),
-                    birthday,
-                    birthday.strftime("%m-%d") if birthday else "",
-                    person.get("hobbies", ""),
-                    person.get("background", ""),
-                    person.get("notes", ""),
-                    now,
-                    now,
-                    1,
-                )
-            )
             if index >= 0:
-                people.setdefault(customer_id, []).append(
-                    (
-                        person["name"],
-                        person.get("mobile", ""),
-                        person.get("phone", ""),
-                        person.get("email", ""),
-                    )
+                people.setdefault(ids[index], []).append(
+                    (person["name"], person.get("mobile", ""), person.get("phone", ""),
+                     person.get("email", ""))
                 )
-        return rows, people
+        return {
+            cid: search.document(row.get("name", ""), row.get("phone", ""), row.get("email", ""),
+                                 people.get(cid, ()))
+            for cid, row in zip(ids, self.new, strict=True)
+        }
 
     def _apply_updates(self, now: dt.datetime) -> set[int]:
         done: set[int] = set()
@@ -525,26 +472,56 @@ class Importer:
         return done
 
 
-def load_fields(
-    fields: Mapping[str, Any], data: Mapping[str, Any], partial: bool = False
-) -> tuple[dict[str, Any], dict[str, list[str]]]:
+class FieldLoader:
     """``schema.load`` field by field — the same values, defaults and messages for schemas
-    without schema-level hooks, at a third of the cost (imports validate every row)."""
-    out: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
-    for name, field in fields.items():
-        if name in data:
+    without schema-level hooks, at a fraction of the cost (imports validate every row): the
+    defaults and required fields are worked out once, and text fields are checked by
+    :func:`~plugins.customers.schemas.quick_text` where it can."""
+
+    def __init__(self, fields: Mapping[str, Any], partial: bool = False) -> None:
+        self.fields = dict(fields)
+        self.partial = partial
+        self.quick = {n: c for n, c in ((n, quick_text(f)) for n, f in fields.items()) if c is not None}
+        self.targets = {name: field.attribute or name for name, field in fields.items()}
+        self.required = [] if partial else [n for n, f in fields.items() if f.required]
+        self.constant: dict[str, Any] = {}  # target: default, copied into every result
+        self.computed: dict[str, Any] = {}  # name: default factory
+        if not partial:
+            for name, field in fields.items():
+                default = field.load_default
+                if field.required or default is missing:
+                    continue
+                if callable(default):
+                    self.computed[name] = default
+                else:
+                    self.constant[self.targets[name]] = default
+
+    def load(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """The loaded values, and the errors by field."""
+        # Defaults first; the values given overwrite theirs (a row with errors is dropped whole).
+        out = self.constant.copy()
+        errors: dict[str, list[str]] = {}
+        for name, factory in self.computed.items():
+            if name not in data:
+                out[self.targets[name]] = factory()
+        for name in self.required:
+            if name not in data:
+                errors[name] = [self.fields[name].error_messages["required"]]
+        fields, quick, targets = self.fields, self.quick, self.targets
+        for name, value in data.items():
+            field = fields.get(name)
+            if field is None:
+                continue
+            check = quick.get(name)
+            loaded = check(value) if check is not None else None
+            if loaded is not None:
+                out[targets[name]] = loaded
+                continue
             try:
-                out[field.attribute or name] = field.deserialize(data[name], name, data)
+                out[targets[name]] = field.deserialize(value, name, data)
             except ValidationError as exc:
                 errors[name] = exc.messages if isinstance(exc.messages, list) else [str(exc.messages)]
-        elif not partial:
-            if field.required:
-                errors[name] = [field.error_messages["required"]]
-            elif field.load_default is not missing:
-                default = field.load_default
-                out[field.attribute or name] = default() if callable(default) else default
-    return out, errors
+        return out, errors
 
 
 def _allocate_ids(count: int, postgres: bool) -> list[int]:
@@ -563,10 +540,11 @@ def _allocate_ids(count: int, postgres: bool) -> list[int]:
 
 
 def _executemany(db: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    if not rows:
-        return
-    marks = ", ".join([db.param] * len(columns))
-    db.cursor().executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    if rows:
+        db.cursor().executemany(insert_sql(db, table, columns), rows)
+
+
+
 
 
 def import_file(

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import g, request, url_for
 
-from core.contrib import EntityType, MenuItem, PeriodicTask, RecordTab, Widget
+from core.contrib import EntityType, MenuItem, PeriodicTask, RecordTab, Task, Widget
 from core.signals import record_deleted, record_restored
 from plugins.customers.models import Attachment, Note, Transaction
 
@@ -221,14 +221,23 @@ def cli_commands(kernel: Any) -> list[Any]:
 
 def periodic_tasks(kernel: Any) -> list[PeriodicTask]:
     from plugins.customers.attachments import collect_garbage
+    from plugins.customers.search_backlog import TASK, drain_task
 
     return [
         PeriodicTask(
             name="customers.attachment-gc",
             func=lambda kernel, **kw: collect_garbage(),
             schedule={"minute": "17", "hour": "3"},
-        )
+        ),
+        # a safety net: big imports queue their own drain
+        PeriodicTask(name=TASK, func=drain_task, schedule={"minute": "*/5"}),
     ]
+
+
+def tasks(kernel: Any) -> list[Task]:
+    from plugins.customers.search_backlog import TASK, drain_task
+
+    return [Task(name=TASK, func=drain_task, retries=3, retry_delay=30)]
 
 
 def demo_data(kernel: Any, tenant: str, counts: dict[str, int], progress: Any) -> str | None:

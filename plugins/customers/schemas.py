@@ -64,6 +64,39 @@ class EmailText(Text):
         return text
 
 
+def quick_text(field: fields.Field) -> Any:
+    """For imports: a plain function that accepts exactly the cells ``field`` accepts and
+    returns the same value, or None when ``field`` is not a plain string or one of the text
+    fields above with only a length check. The function answers None for a value it does
+    not accept; the caller then asks ``field`` itself, which raises with its own message.
+    (Imports check millions of cells; marshmallow's per-field machinery costs more than the
+    checks themselves.)"""
+    kind = type(field)
+    if kind not in (Text, Phone, EmailText, fields.String) or len(field.validators) != 1:
+        return None
+    length = field.validators[0]
+    if not isinstance(length, validate.Length) or length.max is None or length.equal is not None:
+        return None
+    shortest, longest = length.min or 0, length.max
+    pattern = PHONE_RE if kind is Phone else EMAIL_RE if kind is EmailText else None
+    plain = kind is fields.String
+
+    def check(value: Any) -> str | None:
+        if type(value) is not str:
+            return None
+        if plain:
+            text = value
+        elif CONTROL.search(value):
+            return None
+        else:
+            text = value.strip() if "\n" not in value else value.rstrip()
+        if not shortest <= len(text) <= longest or (pattern is not None and text and not pattern.match(text)):
+            return None
+        return text
+
+    return check
+
+
 def category_choices() -> list[tuple[int, str]]:
     """The categories the current user may see, as ``(id, "Parent / Child")``."""
     from plugins.customers.categories import visible_categories

@@ -172,7 +172,8 @@ def test_a_rule_allowing_everything_drops_the_other_allow_rules_from_the_sql(in_
 
     with in_tenant():
         def where(name):
-            query = permissions.visible(IdContact.select(IdContact.name), org.users[name], "idcontact", IdContact)
+            query = permissions.visible(IdContact.select(IdContact.name), org.users[name], "idcontact",
+                                        IdContact)
             return query.sql()[0].split(" WHERE ", 1)[1], {c.name for c in query}
 
         admin_sql, admin_sees = where("ada")

@@ -60,3 +60,17 @@ def test_import_and_reindex_commands(world, tmp_path):
     assert result.exit_code == 2
     result = run(world.kernel, "customers", "reindex", "--tenant", world.tenant)
     assert result.exit_code == 0 and "reindexed 1 customer(s)" in result.output
+
+
+def test_a_big_import_from_the_command_line_is_searchable_when_the_command_ends(world, tmp_path, monkeypatch):
+    from plugins.customers import search_backlog
+
+    monkeypatch.setattr(search_backlog, "INDEX_NOW_MAX", 1)
+    sheet = tmp_path / "big.csv"
+    sheet.write_text("名称\n命令行大批一号\n命令行大批二号\n命令行大批三号\n", encoding="utf-8")
+    result = run(world.kernel, "customers", "import", "--tenant", world.tenant, "--user", "sam", str(sheet))
+    assert result.exit_code == 0 and "3 created" in result.output
+    assert "search index: 3 customer(s)" in result.output  # no worker needed
+    found = world.client.get(world.url("/customers/search"), query_string={"q": "大批"},
+                             headers=world.h["sam"])
+    assert len(found.get_json()["items"]) == 3

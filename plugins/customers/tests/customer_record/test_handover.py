@@ -161,7 +161,8 @@ def _plan_followup(world, owner: str, customer, done: bool = False):
     from plugins.customers import followups
 
     with world.acting(owner) as user:
-        plan = followups.create_plan(user, customer.id, {"due_at": "2031-03-04T09:00:00+08:00", "note": "回访"})
+        due = {"due_at": "2031-03-04T09:00:00+08:00", "note": "回访"}
+        plan = followups.create_plan(user, customer.id, due)
         if done:
             followups.complete_plan(user, plan.id)
         return plan.id
@@ -179,7 +180,8 @@ def test_handover_moves_open_schedule_items_and_planned_followups(world):
     task = _plan_item(world, "sam", "寄样品", second, kind="task")
     on_sues = _plan_item(world, "sam", "陪同拜访", sues, by="boss", kind="visit")  # sue asked sam along
     private = _plan_item(world, "sam", "体检")
-    sues_meeting = _plan_item(world, "sue", "联合拜访", first, by="boss", attendee_ids=[ids["sam"], ids["cal"]])
+    sues_meeting = _plan_item(world, "sue", "联合拜访", first, by="boss",
+                              attendee_ids=[ids["sam"], ids["cal"]])
     open_plan, done_plan = _plan_followup(world, "sam", first), _plan_followup(world, "sam", first, done=True)
 
     def item(item_id):

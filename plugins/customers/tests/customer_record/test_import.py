@@ -244,3 +244,85 @@ def test_sales_import_for_themselves_only(world):
     response = post(world, table([["名称"], ["我自己的"]]).encode(), user="sam")
     assert response.status_code == 200
     assert names(world.client.get(world.url("/customers"), headers=world.h["sam"])) == ["我自己的"]
+
+
+def _big_import(world, monkeypatch, rows: int = 6):
+    """An import above the size that is indexed at once (lowered for the test)."""
+    from plugins.customers import search_backlog
+
+    monkeypatch.setattr(search_backlog, "INDEX_NOW_MAX", 3)
+    body = [["客户名称", "电话", "联系人", "手机"]] + [
+        [f"延迟索引{n}号贸易有限公司", f"0571-8800{n:04d}", f"联系人{n}", f"1390000{n:04d}"]
+        for n in range(rows)
+    ]
+    return post(world, table(body).encode())
+
+
+def _quick_search(world, q: str) -> list[str]:
+    found = world.client.get(world.url("/customers/search"), query_string={"q": q}, headers=world.h["boss"])
+    assert found.status_code == 200, found.get_json()
+    return [item["name"] for item in found.get_json()["items"]]
+
+
+def test_a_big_import_is_listed_at_once_and_found_by_search_once_the_worker_indexed_it(world, monkeypatch):
+    from plugins.customers.search_backlog import TASK
+
+    queue = world.kernel.app.extensions["xietong.queue"]
+    queue.run_pending()  # whatever earlier work is waiting
+    answer = _big_import(world, monkeypatch)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["created"] == 6 and answer.get_json()["search_backlog"] == 6
+    listed = world.client.get(world.url("/customers"), query_string={"limit": 50}, headers=world.h["boss"])
+    assert sum(n.startswith("延迟索引") for n in names(listed)) == 6  # in every list at once
+    assert _quick_search(world, "延迟索引") == []  # not yet searchable…
+    assert queue.run_pending() >= 1  # …until the queued task ran
+    found = _quick_search(world, "延迟索引")
+    assert len(found) == 6 and "延迟索引5号贸易有限公司" in found
+    assert _quick_search(world, "联系人4") == ["延迟索引4号贸易有限公司"]  # contacts are indexed too
+    assert _quick_search(world, "yanchi") and _quick_search(world, "13900000003")
+    with world.acting("boss"):
+        from plugins.customers.search_backlog import pending
+
+        assert pending() == 0
+    assert TASK in world.kernel.tasks
+
+
+def test_the_periodic_drain_catches_up_and_indexing_twice_is_harmless(world, monkeypatch):
+    from plugins.customers import search_backlog
+
+    queue = world.kernel.app.extensions["xietong.queue"]
+    queue.run_pending()
+    assert _big_import(world, monkeypatch).status_code == 200
+    queue.huey.flush()  # the task is lost (the queue was wiped, the worker was down …)
+    listed = world.client.get(world.url("/customers"), query_string={"q": "延迟索引0"},
+                              headers=world.h["boss"])
+    assert listed.get_json()["items"] == []  # the list's search uses the same index: not yet
+    with world.acting("boss"):
+        from plugins.customers.models import Customer
+
+        renamed = Customer.get(Customer.name == "延迟索引0号贸易有限公司")
+    patched = world.client.patch(world.url(f"/customers/{renamed.id}"), json={"name": "改名后的客户"},
+                                 headers=world.h["boss"])
+    assert patched.status_code == 200  # an edit writes its document at once, backlog or not
+    periodic = next(p for _plugin, p in world.kernel.periodic_tasks if p.name == search_backlog.TASK)
+    with world.acting("boss"):
+        assert search_backlog.pending() == 6
+        assert periodic.func(world.kernel) == 6
+        assert search_backlog.drain() == 0  # nothing left; a second drain writes nothing
+        search_backlog.defer([renamed.id])
+        assert search_backlog.drain() == 1  # indexing again is harmless
+    assert _quick_search(world, "改名后") == ["改名后的客户"]
+    assert _quick_search(world, "延迟索引0号") == []  # the old name is gone from the index
+    assert len(_quick_search(world, "延迟索引")) == 5
+
+
+def test_a_bad_row_in_a_big_import_leaves_no_backlog(world, monkeypatch):
+    from plugins.customers import search_backlog
+
+    monkeypatch.setattr(search_backlog, "INDEX_NOW_MAX", 1)
+    body = [["客户名称", "邮箱"], ["好客户一", "a@example.com"], ["好客户二", "b@example.com"],
+            ["坏客户", "not-mail"]]
+    answer = post(world, table(body).encode())
+    assert answer.status_code == 422 and answer.get_json()["errors"][0]["row"] == 4
+    with world.acting("boss"):
+        assert search_backlog.pending() == 0

@@ -115,3 +115,38 @@ def test_duplicate_warnings_name_what_is_visible_and_count_the_rest(world):
         ],
         "hidden": 1,
     }
+
+
+QUICK_SAMPLES = [
+    "杭州西湖电子有限公司", "  padded  ", "line one\nline two  ", "", " ", "x" * 200, "x" * 201, "x" * 2001,
+    "bad\x00nul", "tab\there", "bell\x07", "+86 138-0013-8000", "010-6552 8888 转 123", "12", "call me",
+    "１３８００１３８０００", "sam@example.com", "sam@example", "a b@example.com", "<a@b.cn>",
+    "=1+1", "'=1+1", "ok", "é" * 50,
+]
+
+
+def test_quick_text_checks_agree_with_the_fields_they_stand_in_for():
+    """The import's fast path accepts exactly what the schema accepts, with the same value; for
+    anything else it steps aside so that the field raises its own message."""
+    from marshmallow import ValidationError, fields, validate
+
+    from plugins.customers.schemas import ContactSchema, CustomerSchema, EmailText, Phone, Text, quick_text
+
+    candidates = [*CustomerSchema().load_fields.values(), *ContactSchema().load_fields.values(),
+                  Text(), Phone(), EmailText(), Text(max_length=5, required=True),
+                  fields.String(validate=validate.Length(max=2000)),
+                  fields.String(validate=validate.Length(min=2, max=10))]
+    checked = 0
+    for field in candidates:
+        check = quick_text(field)
+        if check is None:
+            continue
+        for value in QUICK_SAMPLES:
+            try:
+                expected = field.deserialize(value)
+            except ValidationError:
+                expected = None
+            assert check(value) == expected, (field, value)
+            checked += 1
+    assert checked >= 10 * len(QUICK_SAMPLES)
+    assert quick_text(fields.Integer()) is None and quick_text(fields.String(validate=lambda v: True)) is None
