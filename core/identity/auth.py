@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from flask import Flask, abort, current_app, g, redirect, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from core.errors import error_response
 from core.identity import authcache
@@ -212,12 +213,27 @@ def authenticate() -> Any:
     return None
 
 
+class SigningOnce(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signer made once per secret key instead of on
+    every request (API requests with a token never use a session, yet opened one)."""
+
+    _made: tuple[Any, Any] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        made = self._made
+        if made is None or made[0] != key:
+            made = self._made = (key, super().get_signing_serializer(app))
+        return made[1]
+
+
 def init_app(app: Flask, kernel: Any) -> None:
     """Install the guard and the template helpers on ``app`` (after plugins are loaded)."""
     # Flask's defaults hold these keys already (SameSite=None), so setdefault would not do.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.session_interface = SigningOnce()
     app.before_request(authenticate)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user)
     # Until the web shell's Flask-Babel set-up installs the real ones (it replaces these).

@@ -170,8 +170,15 @@ class CustomerResource(Resource):
         ``duplicates`` are API-only: custom fields have their own ``cf_<key>`` columns)."""
         return {n: f for n, f in self.schema().fields.items() if n not in API_ONLY}
 
-    def _with_custom(self, data: dict[str, Any], record: Any) -> dict[str, Any]:
-        data["custom"] = {k[3:]: v for k, v in data.items() if k[:3] == PREFIX}
+    def _with_custom(
+        self, data: dict[str, Any], record: Any, keys: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        """``custom``: the ``cf_<key>`` values again, under their keys (``keys``: the dumped
+        ``cf_`` names, when the caller knows them)."""
+        if keys is None:
+            data["custom"] = {k[3:]: v for k, v in data.items() if k[:3] == PREFIX}
+        else:
+            data["custom"] = {k[3:]: data[k] for k in keys if k in data}
         found = record.__dict__.get("_duplicates")
         if found is not None:
             data["duplicates"] = found
@@ -196,8 +203,10 @@ class CustomerResource(Resource):
     def dump_many(self, records: Iterable[Any], user: Any) -> list[dict[str, Any]]:
         rules = self.rules(user)
         dumper = self.dumper()
+        keys = [key for key, *_ in dumper.plan if key[:3] == PREFIX]
+        entity = self.entity
         return [
-            self._with_custom(permissions.apply_field_rules(user, self.entity, dumper.dump(r), rules), r)
+            self._with_custom(permissions.apply_field_rules(user, entity, dumper.dump(r), rules), r, keys)
             for r in records
         ]
 
