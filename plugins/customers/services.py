@@ -165,6 +165,18 @@ def _today() -> dt.date:
     return dt.datetime.now(zone).date()
 
 
+def birthday_window(today: dt.date, days: int) -> dict[str, dt.date]:
+    """``{"MM-DD": the date it falls on}`` for the ``days`` days from ``today`` (at most a
+    year); a 29 February birthday is celebrated on 28 February in other years."""
+    when: dict[str, dt.date] = {}
+    for offset in range(max(0, min(days, 366))):
+        day = today + dt.timedelta(days=offset)
+        when.setdefault(day.strftime("%m-%d"), day)
+        if day.month == 2 and day.day == 28 and not _leap(day.year):
+            when.setdefault("02-29", day)
+    return when
+
+
 def upcoming_birthdays(
     user: Any, days: int = 14, today: dt.date | None = None, owned_only: bool = True,
     limit: int | None = None,
@@ -177,12 +189,7 @@ def upcoming_birthdays(
     from today's "MM-DD" on first, then those after New Year — so a million contacts never
     become a million Python objects."""
     today = today or _today()
-    when: dict[str, dt.date] = {}
-    for offset in range(max(0, min(days, 366))):
-        day = today + dt.timedelta(days=offset)
-        when.setdefault(day.strftime("%m-%d"), day)
-        if day.month == 2 and day.day == 28 and not _leap(day.year):
-            when.setdefault("02-29", day)
+    when = birthday_window(today, days)
     if not when:
         return []
     query = visible_contacts(user).where(Contact.birthday_md.in_(list(when)))

@@ -20,27 +20,20 @@ def my_upcoming_birthdays(user: Any, days: int = 14, limit: int = 20,
     """What ``services.upcoming_birthdays(user, days, today, limit=limit)`` answers — the same
     contacts in the same order — at a cost that follows the user's own customers only.
 
-    ``upcoming_birthdays`` states the contact rules (a contact is seen with its customer:
-    ``customer_id IN (customers the user may see)``) in the query that looks for the
-    birthdays; SQLite then walks that list — every customer an admin may see, a million — to
-    find the few the user owns. Here the user's own live contacts with a birthday in the
-    window are found first, by the owner, in the widget's order, ids only; the full rules then
-    judge those ids, a page at a time, until ``limit`` pass.
+    ``upcoming_birthdays`` states the contact rules (a contact is seen with its customer) in
+    the query that looks for the birthdays, over every contact the user may see — a million
+    for an admin — to find the few of the customers the user owns. Here the user's own live
+    contacts with a birthday in the window are found first, by the owner, in the widget's
+    order, ids only; the full rules then judge those ids, a page at a time, until ``limit``
+    pass.
 
-    Pages stay small (:data:`PAGE`) so that SQLite reads them by id: given hundreds of ids it
-    walks the rules' list again and probes each id per entry. That list is still built once per
-    page — the user's visible customers (20,000 for a sales person at a million customers,
-    about 80 ms): the contact rule's ``IN``, not this function, costs that."""
+    Pages stay small (:data:`PAGE`) so that SQLite reads them by id, each contact probing its
+    own customer's rules (the contact rule is a correlated ``EXISTS``)."""
     from plugins.customers.models import Contact, Customer
-    from plugins.customers.services import _leap, _today, visible_contacts
+    from plugins.customers.services import _today, birthday_window, visible_contacts
 
     today = today or _today()
-    when: dict[str, dt.date] = {}
-    for offset in range(max(0, min(days, 366))):
-        day = today + dt.timedelta(days=offset)
-        when.setdefault(day.strftime("%m-%d"), day)
-        if day.month == 2 and day.day == 28 and not _leap(day.year):
-            when.setdefault("02-29", day)
+    when = birthday_window(today, days)
     if not when or limit <= 0:
         return []
     after_new_year = peewee.Case(None, [(Contact.birthday_md >= today.strftime("%m-%d"), 0)], 1)
