@@ -105,6 +105,7 @@ def _getter(name: str, field: ma.Field, model: Any = None) -> Callable[[Any], An
         value = getattr(obj, attribute, None)
         return value.get_id() if hasattr(value, "get_id") else value
 
+    get.stored = stored  # type: ignore[attr-defined]  # the compiled dump reads the row directly
     return get
 
 
@@ -125,8 +126,11 @@ class Dumper:
             if convert is None and given is not None:  # the value is given: only its wire form
                 convert = _wire(field)
             self.plan.append((key, given or _getter(name, field, model), convert, field))
+        self.dump = self._compile()  # type: ignore[method-assign]
 
     def dump(self, obj: Any) -> dict[str, Any]:
+        """One record as ``schema.dump`` gives it (the plan walked field by field; instances
+        use the compiled form of the same plan)."""
         out: dict[str, Any] = {}
         for key, get, convert, field in self.plan:
             if convert is None:
@@ -136,6 +140,33 @@ class Dumper:
                 continue
             out[key] = convert(get(obj))
         return out
+
+    def _compile(self) -> Callable[[Any], dict[str, Any]]:
+        """The plan as one generated function: no loop, no call per plain column (a list page
+        dumps 50 records of 20-odd fields, and the per-field calls were most of its cost)."""
+        env: dict[str, Any] = {"missing": missing, "schema": self.schema}
+        lines = ["def dump(obj):", "    data = obj.__data__", "    out = {}"]
+        for i, (key, get, convert, field) in enumerate(self.plan):
+            env[f"get{i}"], env[f"convert{i}"], env[f"field{i}"] = get, convert, field
+            if convert is None:
+                lines.append(f"    value = field{i}.serialize(field{i}.name or {key!r}, obj, "
+                             "accessor=schema.get_attribute)")
+                lines.append(f"    if value is not missing: out[{key!r}] = value")
+                continue
+            stored = getattr(get, "stored", None)
+            read = f"(data[{stored!r}] if {stored!r} in data else get{i}(obj))" if stored else f"get{i}(obj)"
+            if convert is _same:
+                expr = read
+            elif convert is _text:
+                expr = f"(v if (v := {read}) is None or v.__class__ is str else str(v))"
+            elif convert is _integer:
+                expr = f"(v if (v := {read}) is None or v.__class__ is int else int(v))"
+            else:
+                expr = f"convert{i}({read})"
+            lines.append(f"    out[{key!r}] = {expr}")
+        lines.append("    return out")
+        exec("\n".join(lines), env)  # noqa: S102 - code built above from field names only
+        return env["dump"]
 
     def dump_many(self, objs: Iterable[Any]) -> list[dict[str, Any]]:
         return [self.dump(obj) for obj in objs]
