@@ -12,6 +12,7 @@ from typing import Any
 
 import peewee
 from flask import g, has_app_context
+from peewee import fn
 
 from core.identity import permissions
 from core.identity.audit import audit, diff
@@ -136,11 +137,14 @@ def in_visible_pools_condition(user: User) -> peewee.Expression:
     pools = visible_pool_ids(user)
     if not pools:
         return permissions.NOTHING
-    in_listed = Customer.id.in_(PoolState.select(PoolState.customer).where(PoolState.pool.in_(list(pools))))
+    # Correlated on the customer's own pool state (one per customer, unique): "id IN / NOT IN
+    # (pool states …)" made the database list every placed customer — up to a million — as
+    # soon as one unowned customer was looked at.
+    own_state = PoolState.select(peewee.SQL("1")).where(PoolState.customer == Customer.id)
+    in_listed = fn.EXISTS(own_state.where(PoolState.pool.in_(sorted(pools))))
     default = default_pool()
     if default is not None and default.id in pools:
-        placed = PoolState.select(PoolState.customer).where(PoolState.pool.is_null(False))
-        in_listed = in_listed | Customer.id.not_in(placed)
+        in_listed = in_listed | ~fn.EXISTS(own_state.where(PoolState.pool.is_null(False)))
     return Customer.owner.is_null() & in_listed
 
 

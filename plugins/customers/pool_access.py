@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import peewee
+from peewee import fn
+
 from core.contrib import RowFilter
 from core.identity import permissions
 from core.identity.models import User
@@ -78,8 +81,9 @@ def row_filter(user: User | None, action: str, entity: str, model: Any) -> RowFi
             allow = allow | in_visible_pools_condition(user)
         return RowFilter(allow=allow)
     if entity == "followup" and model is Followup:
-        readable = permissions.visible(Customer.select(Customer.id), user, "customer", Customer)
-        restrict = Followup.customer.in_(readable)
+        # correlated on the follow-up's own customer, as the contact rule (see access.py)
+        own_customer = Customer.select(peewee.SQL("1")).where(Customer.id == Followup.customer)
+        restrict = fn.EXISTS(permissions.visible(own_customer, user, "customer", Customer))
         if action in ("write", "delete") and not user.is_admin:
             restrict = restrict & (Followup.author == user.id)
         return RowFilter(restrict=restrict)
