@@ -67,14 +67,22 @@ class EmailText(Text):
 def quick_text(field: fields.Field) -> Any:
     """For imports: a plain function that accepts exactly the cells ``field`` accepts and
     returns the same value, or None when ``field`` is not a plain string or one of the text
-    fields above with only a length check. The function answers None for a value it does
-    not accept; the caller then asks ``field`` itself, which raises with its own message.
+    fields above with only a length check (or, for a plain string, a choice). The function
+    answers None for a value it does not accept; the caller then asks ``field`` itself, which
+    raises with its own message.
     (Imports check millions of cells; marshmallow's per-field machinery costs more than the
     checks themselves.)"""
     kind = type(field)
     if kind not in (Text, Phone, EmailText, fields.String) or len(field.validators) != 1:
         return None
     length = field.validators[0]
+    if kind is fields.String and type(length) is validate.OneOf:  # a choice custom field
+        allowed = frozenset(c for c in length.choices if isinstance(c, str))
+
+        def choose(value: Any) -> str | None:
+            return value if type(value) is str and value in allowed else None
+
+        return choose
     if not isinstance(length, validate.Length) or length.max is None or length.equal is not None:
         return None
     shortest, longest = length.min or 0, length.max

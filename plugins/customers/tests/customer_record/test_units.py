@@ -121,7 +121,7 @@ QUICK_SAMPLES = [
     "杭州西湖电子有限公司", "  padded  ", "line one\nline two  ", "", " ", "x" * 200, "x" * 201, "x" * 2001,
     "bad\x00nul", "tab\there", "bell\x07", "+86 138-0013-8000", "010-6552 8888 转 123", "12", "call me",
     "１３８００１３８０００", "sam@example.com", "sam@example", "a b@example.com", "<a@b.cn>",
-    "=1+1", "'=1+1", "ok", "é" * 50,
+    "=1+1", "'=1+1", "ok", "é" * 50, "制造", "贸易 ", " padded ",
 ]
 
 
@@ -135,7 +135,8 @@ def test_quick_text_checks_agree_with_the_fields_they_stand_in_for():
     candidates = [*CustomerSchema().load_fields.values(), *ContactSchema().load_fields.values(),
                   Text(), Phone(), EmailText(), Text(max_length=5, required=True),
                   fields.String(validate=validate.Length(max=2000)),
-                  fields.String(validate=validate.Length(min=2, max=10))]
+                  fields.String(validate=validate.Length(min=2, max=10)),
+                  fields.String(validate=validate.OneOf(["制造", "贸易", "ok", " padded "]))]
     checked = 0
     for field in candidates:
         check = quick_text(field)
