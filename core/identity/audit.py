@@ -115,20 +115,25 @@ def entry_dict(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+_ASKED: set[str] = set()  # every entity some cache has asked about (names only)
+
+
 def audit_stamp(entities: tuple[str, ...]) -> int | None:
     """The id of the newest audit entry about any of ``entities`` in the current tenant.
 
     Caches of rules, rights and identities compare it to decide whether what they hold is
     still true: every change of those is audited, so an unchanged stamp means nothing moved —
-    in this process or any other. Read once per request (kept in ``g``); one index seek per
-    entity over ``core_audit (entity, id)``.
+    in this process or any other. The newest entry of every entity any cache of this process
+    has asked about is read in one query, once per request (kept in ``g``): the sign-in cache
+    and a module's list cache share it. One index seek per entity over ``core_audit
+    (entity, id)``.
     """
-    key = ("_audit_stamp", *entities)
-    store = g.setdefault("_audit_stamps", {})
-    if key not in store:
+    store: dict[str, int | None] = g.setdefault("_audit_stamps", {})
+    if any(entity not in store for entity in entities):
+        _ASKED.update(entities)
+        wanted = sorted(_ASKED)
         db = AuditEntry._meta.database
-        one = f"SELECT MAX(id) AS m FROM core_audit WHERE entity = {db.param}"
-        sql = "SELECT MAX(m) FROM (" + " UNION ALL ".join([one] * len(entities)) + ") AS newest"
-        row = db.execute_sql(sql, entities).fetchone()
-        store[key] = row[0] if row else None
-    return store[key]
+        one = f"(SELECT MAX(id) FROM core_audit WHERE entity = {db.param})"
+        row = db.execute_sql("SELECT " + ", ".join([one] * len(wanted)), wanted).fetchone()
+        store.update(zip(wanted, row, strict=True))
+    return max((store[e] for e in entities if store[e] is not None), default=None)

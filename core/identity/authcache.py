@@ -96,11 +96,10 @@ def token_owner(token_hash: str) -> tuple[int, int, dt.datetime | None, dt.datet
 def last_use_due(token_id: int, now: dt.datetime, resolution: dt.timedelta) -> bool:
     """Whether this process should write the token's ``last_used_at`` now (at most once per
     ``resolution`` per token and process, so busy clients do not write on every request)."""
-    store = _store()
-    key = ("used", token_id)
+    written = g.tenant.extra.setdefault("identity.token_use", {})
     with _lock:
-        last = store.get(key)
-        if last is not None and now - last[2] < resolution:
+        last = written.get(token_id)
+        if last is not None and now - last < resolution:
             return False
-        store[key] = (float("inf"), None, now)
+        written[token_id] = now
     return True

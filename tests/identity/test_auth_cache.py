@@ -88,3 +88,18 @@ def test_tokens_of_one_tenant_stay_unknown_in_another(kernel, org, tenant_factor
     assert stranger.get("/users/me").status_code == 401
     assert Api(client, org.slug, org.tokens["ada"]).get("/users/me").status_code == 200
     assert stranger.get("/users/me").status_code == 401  # a cached answer in one tenant is not another's
+
+
+def test_audit_stamps_of_different_entity_sets_share_a_request_and_move_with_their_entities(kernel, org):
+    from core.identity.audit import audit, audit_stamp
+    from core.identity.models import AuditEntry
+
+    with elsewhere(kernel, org.slug):
+        users_only, rules_only = audit_stamp(("user",)), audit_stamp(("field_rule", "no_such_entity"))
+        users = AuditEntry.select().where(AuditEntry.entity == "user")
+        newest_user = users.order_by(AuditEntry.id.desc()).get()
+        assert users_only == newest_user.id and rules_only is None
+        entry = audit("update", "field_rule", 1, {"mode": ["hide", "mask"]})
+        assert audit_stamp(("field_rule", "no_such_entity")) == entry.id  # the request's own change counts
+        assert audit_stamp(("user",)) == users_only
+        assert audit_stamp(("user", "field_rule")) == entry.id
