@@ -39,11 +39,14 @@ from plugins.customers import (
     tabular,
 )
 from plugins.customers.categories import tree
+from plugins.customers.import_fast import compile_parse
 from plugins.customers.import_rows import (
     CONTACT_COLUMNS,
     CUSTOMER_COLUMNS,
     bulk_settings,
+    collector_paused,
     contact_row,
+    custom_encoder,
     customer_row,
     insert_sql,
 )
@@ -55,7 +58,6 @@ MODES = ("skip", "update", "create")
 MAX_ERRORS = 1000
 FORMULA = ("=", "+", "-", "@")
 REFS = frozenset({"category", "owner"})
-KEY_KINDS = ("n", "p", "e")  # in-file duplicates: by name, phone, e-mail key
 
 
 class Report:
@@ -156,6 +158,10 @@ class Importer:
         self.contact_cells = [(i, f.removeprefix("contact_")) for i, f in self.index if f in CONTACT_FIELDS]
         self.ref_cells = [(i, f) for i, f in self.index if f in REFS]
         self.lookups = Lookups(user)
+        self.fast = compile_parse(
+            self.customer_cells, self.contact_cells, self.ref_cells, self.customer_loader,
+            self.contact_loader, self.lookups.categories, self.lookups.users,
+        )
         self.by_key = customfields.by_key()
         self.required = [f for f in customfields.active_fields() if f.required]
         self.allowed: dict[tuple[int | None, int | None], bool] = {}
@@ -163,12 +169,17 @@ class Importer:
         self.new: list[dict[str, Any]] = []  # validated rows to create
         self.changes: dict[int, dict[str, Any]] = {}  # customer id → values to update
         self.new_contacts: list[tuple[int, dict[str, Any]]] = []  # (new row index or -id, values)
-        self.seen: dict[tuple[str, str], int] = {}  # in-file keys → index in self.new
+        # in-file keys (name, phone, e-mail) → index in self.new of the first row with that key
+        self.seen: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
         self.now: dt.datetime | None = None
 
     # -- validation ------------------------------------------------------------------------------
 
     def run(self, rows: Iterable[tuple[int, list[str]]], batch: int = 2000) -> dict[str, Any]:
+        with collector_paused():
+            return self._run(rows, batch)
+
+    def _run(self, rows: Iterable[tuple[int, list[str]]], batch: int) -> dict[str, Any]:
         pending: list[tuple[int, dict[str, Any], dict[str, Any], dict[str, str]]] = []
         for number, cells in rows:
             if len(cells) > self.width and any(c.strip() for c in cells[self.width :]):
@@ -178,7 +189,9 @@ class Importer:
                     f"the row has more cells ({len(cells)}) than the header has columns ({self.width})",
                 )
                 continue
-            parsed = self._parse(number, cells)
+            parsed = self.fast(cells)
+            if parsed is None:
+                parsed = self._parse(number, cells)
             if parsed is not None:
                 pending.append((number, *parsed))
             if len(pending) >= batch:
@@ -226,39 +239,44 @@ class Importer:
         return loaded, person, {"category": refs.get("category", ""), "owner": refs.get("owner", "")}
 
     def _match(self, pending: list[tuple[int, dict[str, Any], dict[str, Any], dict[str, str]]]) -> None:
+        stored_keys, compared = duplicates.stored_keys, duplicates.compared
         keyed = []
-        for n, row, person, refs in pending:
-            stored = row["_keys"] = duplicates.stored_keys(
-                row.get("name", ""), row.get("phone", ""), row.get("email", "")
-            )
-            keyed.append((n, row, person, refs, duplicates.compared(stored)))
-        checking = self.mode != "create"
-        found = duplicates.existing_matches(k for *_, k in keyed) if checking else None
-        matches = [duplicates.first_match(found, *k) if found else None for *_, k in keyed]
+        for _n, row, _person, _refs in pending:
+            get = row.get
+            stored = row["_keys"] = stored_keys(get("name", ""), get("phone", ""), get("email", ""))
+            keyed.append(compared(stored))
+        if self.mode == "create":
+            for (number, row, person, _refs), keys in zip(pending, keyed, strict=True):
+                self._create(number, row, person, keys)
+            return
+        found = duplicates.existing_matches(keyed)
+        by_name, by_phone, by_email = found["name"], found["phone"], found["email"]
+        # first_match's order (name, then phone, then e-mail); ids are never 0, "" is no key
+        matches = [by_name.get(n) or by_phone.get(p) or by_email.get(e) for n, p, e in keyed]
         loaded = {}
         if self.mode == "update":
             wanted = sorted({m for m in matches if m is not None})
             loaded = {c.id: c for c in Customer.select().where(Customer.id.in_(wanted))} if wanted else {}
-        seen = self.seen
-        for (number, row, person, refs, keys), existing in zip(keyed, matches, strict=True):
-            if self.progress:
-                self.progress(1)
-            earlier = None
-            if checking:
-                for kind, key in zip(KEY_KINDS, keys, strict=True):
-                    if key and (kind, key) in seen:
-                        earlier = seen[(kind, key)]
-                        break
-            if existing is not None or earlier is not None:
-                self.report.duplicates.append({"row": number, "id": existing})
-                if self.mode == "skip":
-                    self.report.skipped += 1
-                elif existing is not None:
-                    self._update(number, loaded[existing], row, person, refs)
-                else:
-                    self._merge(number, earlier, row, person, refs)
+        seen_name, seen_phone, seen_email = self.seen
+        for (number, row, person, refs), keys, existing in zip(pending, keyed, matches, strict=True):
+            name_key, phone_key, email_key = keys
+            earlier = seen_name.get(name_key)  # the first new row with the same key, if any
+            if earlier is None:
+                earlier = seen_phone.get(phone_key)
+                if earlier is None:
+                    earlier = seen_email.get(email_key)
+            if existing is None and earlier is None:
+                self._create(number, row, person, keys)
                 continue
-            self._create(number, row, person, keys)
+            self.report.duplicates.append({"row": number, "id": existing})
+            if self.mode == "skip":
+                self.report.skipped += 1
+            elif existing is not None:
+                self._update(number, loaded[existing], row, person, refs)
+            else:
+                self._merge(number, earlier, row, person, refs)
+        if self.progress:
+            self.progress(len(pending))
 
     def _reveal(self) -> None:
         """Duplicates the importer may not see are reported without their id."""
@@ -300,18 +318,30 @@ class Importer:
     def _create(
         self, number: int, row: dict[str, Any], person: dict[str, Any], keys: tuple[str, str, str]
     ) -> None:
-        row["owner_id"] = row["owner_id"] or self.user.id
-        if not self._may(row["owner_id"], row["category_id"]):
+        owner = row["owner_id"] = row["owner_id"] or self.user.id
+        allowed = self.allowed.get((owner, row["category_id"]))
+        if allowed is None:
+            allowed = self._may(owner, row["category_id"])
+        if not allowed:
             self.report.error(number, "owner", "you may not create customers for this owner or category")
             return
-        if self._complete(number, row, row["category_id"]) is None:
-            return
+        if self.custom_names or self.required:
+            if self._complete(number, row, row["category_id"]) is None:
+                return
+        else:
+            row["custom"] = {}
+        index = len(self.new)
         self.new.append(row)
-        for kind, key in zip(KEY_KINDS, keys, strict=True):
-            if key:
-                self.seen.setdefault((kind, key), len(self.new) - 1)
+        name_key, phone_key, email_key = keys
+        seen_name, seen_phone, seen_email = self.seen
+        if name_key and name_key not in seen_name:
+            seen_name[name_key] = index
+        if phone_key and phone_key not in seen_phone:
+            seen_phone[phone_key] = index
+        if email_key and email_key not in seen_email:
+            seen_email[email_key] = index
         if person:
-            self.new_contacts.append((len(self.new) - 1, person))
+            self.new_contacts.append((index, person))
         self.report.created += 1
 
     def _update(
@@ -402,7 +432,8 @@ class Importer:
         backlog), the updates and the audit entry; then tell the listeners."""
         ids = _allocate_ids(len(self.new), postgres)
         stamp = self._stamp(postgres)
-        rows = [customer_row(cid, row, stamp) for cid, row in zip(ids, self.new, strict=True)]
+        encode = custom_encoder()
+        rows = [customer_row(cid, row, stamp, encode) for cid, row in zip(ids, self.new, strict=True)]
         people = [
             contact_row(ids[index] if index >= 0 else -index, person, stamp)
             for index, person in self.new_contacts

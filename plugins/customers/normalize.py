@@ -116,6 +116,14 @@ def _is_syllable(part: str) -> bool:
     return part.isascii() and part.isalpha() and len(part) <= 6
 
 
+def _may_end_in_latin_form(text: str) -> bool:
+    """Whether ``_LEGAL_FORM_EN`` can match ``text``: its match ends the text with a letter
+    and then only spaces, dots and commas. (Most Chinese names end in a character or a
+    digit; skipping the search for them halves the cost of a key, which imports pay per row.)"""
+    last = text[-1]
+    return "a" <= last <= "z" or last in ".," or last.isspace()
+
+
 def name_key(name: str | None) -> str:
     """The company name reduced for duplicate detection.
 
@@ -127,7 +135,7 @@ def name_key(name: str | None) -> str:
     changed = True
     while changed and text:
         changed = False
-        stripped = _LEGAL_FORM_EN.sub("", text).rstrip(" ,.-")
+        stripped = (_LEGAL_FORM_EN.sub("", text) if _may_end_in_latin_form(text) else text).rstrip(" ,.-")
         for suffix in _LEGAL_FORMS_ZH:
             if stripped.endswith(suffix) and len(stripped) > len(suffix):
                 stripped = stripped[: -len(suffix)].rstrip()

@@ -8,6 +8,7 @@ fields per category) live in the services and resources, so every caller shares 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_app_context
@@ -64,6 +65,19 @@ class EmailText(Text):
         return text
 
 
+@dataclass(frozen=True)
+class QuickRule:
+    """What a :func:`quick_text` check tests, for code that inlines it on stripped cells: the
+    value is one of ``allowed``, or else its length is within bounds, it has no control
+    character (if ``control``) and it matches ``pattern`` (if any, and the value is not empty)."""
+
+    allowed: frozenset[str] | None = None
+    shortest: int = 0
+    longest: int = 0
+    pattern: re.Pattern[str] | None = None
+    control: bool = False
+
+
 def quick_text(field: fields.Field) -> Any:
     """For imports: a plain function that accepts exactly the cells ``field`` accepts and
     returns the same value, or None when ``field`` is not a plain string or one of the text
@@ -82,6 +96,7 @@ def quick_text(field: fields.Field) -> Any:
         def choose(value: Any) -> str | None:
             return value if type(value) is str and value in allowed else None
 
+        choose.rule = QuickRule(allowed=allowed)  # type: ignore[attr-defined]
         return choose
     if not isinstance(length, validate.Length) or length.max is None or length.equal is not None:
         return None
@@ -102,6 +117,9 @@ def quick_text(field: fields.Field) -> Any:
             return None
         return text
 
+    check.rule = QuickRule(  # type: ignore[attr-defined]
+        shortest=shortest, longest=longest, pattern=pattern, control=not plain
+    )
     return check
 
 

@@ -110,7 +110,7 @@ def read_table(stream: IO[bytes], filename: str = "") -> tuple[list[str], Iterat
 
     def body() -> Iterator[tuple[int, list[str]]]:
         for number, cells in rows:
-            if any(c.strip() for c in cells):
+            if "".join(cells).strip():  # some cell is not blank (one join beats a strip per cell)
                 yield number, cells
 
     return header, body()
