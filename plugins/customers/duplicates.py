@@ -132,12 +132,3 @@ def existing_matches(rows: Iterable[tuple[str, str, str]]) -> dict[str, dict[str
             found[kind].update(cursor.fetchall())
     return found
 
-
-def first_match(
-    found: dict[str, dict[str, int]], name_key: str, phone_key: str, email_key: str
-) -> int | None:
-    """The existing customer a row matches: by name first, then phone, then e-mail."""
-    for kind, key in (("name", name_key), ("phone", phone_key), ("email", email_key)):
-        if key and key in found[kind]:
-            return found[kind][key]
-    return None

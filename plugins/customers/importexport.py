@@ -245,13 +245,16 @@ class Importer:
             get = row.get
             stored = row["_keys"] = stored_keys(get("name", ""), get("phone", ""), get("email", ""))
             keyed.append(compared(stored))
+        if self.progress:
+            self.progress(len(pending))
         if self.mode == "create":
             for (number, row, person, _refs), keys in zip(pending, keyed, strict=True):
                 self._create(number, row, person, keys)
             return
         found = duplicates.existing_matches(keyed)
         by_name, by_phone, by_email = found["name"], found["phone"], found["email"]
-        # first_match's order (name, then phone, then e-mail); ids are never 0, "" is no key
+        # the oldest customer with the same name key, else phone, else e-mail (ids are never 0,
+        # and "" is no key)
         matches = [by_name.get(n) or by_phone.get(p) or by_email.get(e) for n, p, e in keyed]
         loaded = {}
         if self.mode == "update":
@@ -275,8 +278,6 @@ class Importer:
                 self._update(number, loaded[existing], row, person, refs)
             else:
                 self._merge(number, earlier, row, person, refs)
-        if self.progress:
-            self.progress(len(pending))
 
     def _reveal(self) -> None:
         """Duplicates the importer may not see are reported without their id."""
@@ -319,10 +320,7 @@ class Importer:
         self, number: int, row: dict[str, Any], person: dict[str, Any], keys: tuple[str, str, str]
     ) -> None:
         owner = row["owner_id"] = row["owner_id"] or self.user.id
-        allowed = self.allowed.get((owner, row["category_id"]))
-        if allowed is None:
-            allowed = self._may(owner, row["category_id"])
-        if not allowed:
+        if not self._may(owner, row["category_id"]):
             self.report.error(number, "owner", "you may not create customers for this owner or category")
             return
         if self.custom_names or self.required:
