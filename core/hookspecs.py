@@ -110,12 +110,15 @@ def crm_signal_receivers(kernel):
 
 @hookspec
 def crm_module_enabled(kernel, tenant):
-    """React after this plugin has been enabled (and migrated) for a tenant.
+    """React after this plugin has been enabled (and migrated) for a tenant, and after every
+    ``xietong migrate`` of a tenant that has it enabled (so defaults a newer version brings
+    reach existing tenants).
 
     :param kernel: the application kernel.
     :param tenant: the :class:`core.tenancy.TenantRuntime`, already the current tenant.
     :return: nothing. Use it to seed defaults (stages, types) that a fresh tenant needs; it must
-        be idempotent, since a module can be disabled and enabled again.
+        be idempotent, since a module can be disabled and enabled again and every upgrade
+        calls it.
     """
 
 

@@ -321,7 +321,8 @@ class Kernel:
             return {m.module: m.enabled for m in tenant.modules}
 
     def migrate_all(self) -> dict[str, list[str]]:
-        """Bring every tenant's enabled modules up to date; returns applied steps per tenant.
+        """Bring every tenant's enabled modules up to date (tables, then the defaults a newer
+        version seeds, such as a new entity's rights); returns applied steps per tenant.
 
         A tenant whose migration fails is rolled back and the others still run; then the
         first failure is raised, carrying ``report`` (the tenants that succeeded) and
@@ -334,6 +335,12 @@ class Kernel:
                 with self.tenant_context(tenant.slug) as runtime:
                     plans = list(self.each_plugin("crm_migrations", only=runtime.enabled, kernel=self))
                     report[tenant.slug] = migrate_tenant(self, tenant.slug, runtime.database, plans)
+                    # A newer version may bring new entities or defaults (the rights of a new
+                    # record type): seed them as enabling the module would. Seeding is
+                    # idempotent and never redoes what an admin has since changed.
+                    for _ in self.each_plugin("crm_module_enabled", only=runtime.enabled, kernel=self,
+                                              tenant=runtime):
+                        pass
             except MigrationError as exc:
                 failures.append(exc)
         if failures:

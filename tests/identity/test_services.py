@@ -50,6 +50,35 @@ def test_seeding_runs_once_so_admin_edits_survive(kernel, tenant):
         assert rules.seed_default_rights() == []
 
 
+def test_upgrading_seeds_the_rights_of_entities_a_newer_version_added(kernel, tenant):
+    """A tenant made before an entity existed gets its default rights from `xietong migrate`,
+    not only from enabling the module again; what an admin changed stays as they left it."""
+    from core.identity import rules
+    from core.identity.models import AccessRight
+    from core.settings import get_setting, set_setting
+
+    with kernel.tenant_context(tenant):
+        before = rights("sales")
+        rules.set_right("sales", "idcontact", "read", "all")
+        rules.set_right("finance", "idcontact", "export", None)
+        # As if idmemo came with an upgrade: never seeded here, no rights for it.
+        AccessRight.delete().where(AccessRight.entity == "idmemo").execute()
+        set_setting(rules.SEEDED_KEY, ["idcontact"])
+        assert ("idmemo", "read") not in rights("sales")
+    kernel.migrate_all()
+    with kernel.tenant_context(tenant):
+        assert rights("sales")[("idmemo", "read")] == before[("idmemo", "read")]
+        assert rights("sales")[("idcontact", "read")] == "all"
+        assert ("idcontact", "export") not in rights("finance")
+        assert sorted(get_setting(rules.SEEDED_KEY)) == ["idcontact", "idmemo"]
+    kernel.migrate_all()  # once seeded, a later upgrade leaves an admin's removal alone
+    with kernel.tenant_context(tenant):
+        rules.set_right("sales", "idmemo", "read", None)
+    kernel.migrate_all()
+    with kernel.tenant_context(tenant):
+        assert ("idmemo", "read") not in rights("sales")
+
+
 def test_a_new_role_has_no_rights(kernel, tenant):
     from core.identity import services
 
