@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, abort, g, jsonify, redirect, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.api import init_app as init_api
 from core.config import build_config
@@ -30,6 +31,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(build_config(config))
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    hops = app.config["XIETONG_PROXY_HOPS"]
+    if hops:
+        # Only the addresses and scheme the trusted proxies add; a forwarded Host is not
+        # trusted (proxies pass the client's own header on, and links are built from it).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     kernel = Kernel(app)
     kernel.setup_control()
     kernel.load_plugins()

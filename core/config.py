@@ -28,12 +28,17 @@ DEFAULTS: dict[str, Any] = {
     "XIETONG_DEFAULT_LANGUAGE": "zh_CN",
     "XIETONG_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    # Reverse proxies in front of the app that add X-Forwarded-For and X-Forwarded-Proto (0:
+    # none, the headers are ignored). Login throttling and the audit log use the client's
+    # address; without this, behind a proxy every user has the proxy's.
+    "XIETONG_PROXY_HOPS": 0,
 }
 
 ENV_KEYS = (
     "XIETONG_DATA", "XIETONG_DATABASE_URL", "XIETONG_REDIS_URL", "XIETONG_SECRET_KEY",
     # Several installations sharing one PostgreSQL database or one Redis keep apart with these.
     "XIETONG_SCHEMA_PREFIX", "XIETONG_CONTROL_SCHEMA", "XIETONG_QUEUE_NAME",
+    "XIETONG_PROXY_HOPS",
 )
 
 
@@ -46,9 +51,21 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     config.update(overrides or {})
     data = Path(config["XIETONG_DATA"]).expanduser().resolve()
     config["XIETONG_DATA"] = str(data)
+    config["XIETONG_PROXY_HOPS"] = _proxy_hops(config.get("XIETONG_PROXY_HOPS"))
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = config.get("XIETONG_SECRET_KEY") or _stored_secret(data)
     return config
+
+
+def _proxy_hops(value: Any) -> int:
+    """The number of trusted reverse proxies, as given in the environment or the config."""
+    text = str(value if value not in (None, "") else 0).strip()
+    if not text.isdigit() or int(text) > 10:
+        raise ValueError(
+            f"XIETONG_PROXY_HOPS must be the number of reverse proxies in front of Xietong "
+            f"(0 to 10, usually 1), not {value!r}"
+        )
+    return int(text)
 
 
 def _stored_secret(data: Path) -> str:

@@ -221,6 +221,47 @@ def test_login_throttling_per_address(client, org):
     assert log_in(client, org.slug, "boss").status_code == 429
 
 
+def _from(client, address: str, forwarded: str | None = None):
+    """Requests of ``client`` arrive from ``address``, with X-Forwarded-For ``forwarded``."""
+    client.environ_base["REMOTE_ADDR"] = address
+    if forwarded is None:
+        client.environ_base.pop("HTTP_X_FORWARDED_FOR", None)
+    else:
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded
+    return client
+
+
+@pytest.mark.xietong_config(XIETONG_LOGIN_MAX_FAILURES_PER_ADDRESS=3, XIETONG_PROXY_HOPS=1)
+def test_behind_a_proxy_each_client_address_has_its_own_throttle(app, client, org, kernel):
+    from core.identity.models import AuditEntry
+
+    proxy = "10.0.0.2"
+    # The proxy appends the address it saw; what the client wrote before it is not believed.
+    for name in ("x1", "x2", "x3"):
+        log_in(_from(client, proxy, "198.51.100.9, 203.0.113.5"), org.slug, name, "wrong password")
+    assert log_in(_from(client, proxy, "203.0.113.5"), org.slug, "boss").status_code == 429
+    colleague = _from(app.test_client(), proxy, "203.0.113.77")
+    assert log_in(colleague, org.slug, "boss").status_code == 302  # the office is not locked out
+    with kernel.tenant_context(org.slug):
+        failed = AuditEntry.select().where(AuditEntry.action == "login_failed")
+        assert {entry.address for entry in failed} == {"203.0.113.5"}
+
+
+@pytest.mark.xietong_config(XIETONG_LOGIN_MAX_FAILURES_PER_ADDRESS=3)
+def test_without_a_proxy_setting_a_forged_forwarded_address_changes_nothing(client, org):
+    for n, name in enumerate(("y1", "y2", "y3")):
+        log_in(_from(client, "192.0.2.8", f"203.0.113.{n}"), org.slug, name, "wrong password")
+    assert log_in(_from(client, "192.0.2.8", "203.0.113.200"), org.slug, "boss").status_code == 429
+
+
+def test_a_proxy_hops_setting_that_is_not_a_count_is_refused_at_start(xietong_config):
+    from core.app import create_app
+
+    for wrong in ("two", "-1", "1.5", "99"):
+        with pytest.raises(ValueError, match="XIETONG_PROXY_HOPS"):
+            create_app({**xietong_config, "XIETONG_PROXY_HOPS": wrong})
+
+
 def test_public_and_login_required_decorators(app, org, kernel):
     from core.identity.auth import login_required
 
