@@ -323,21 +323,13 @@ class Importer:
         if not self._may(owner, row["category_id"]):
             self.report.error(number, "owner", "you may not create customers for this owner or category")
             return
-        if self.custom_names or self.required:
-            if self._complete(number, row, row["category_id"]) is None:
-                return
-        else:
-            row["custom"] = {}
+        if self._complete(number, row, row["category_id"]) is None:
+            return
         index = len(self.new)
         self.new.append(row)
-        name_key, phone_key, email_key = keys
-        seen_name, seen_phone, seen_email = self.seen
-        if name_key and name_key not in seen_name:
-            seen_name[name_key] = index
-        if phone_key and phone_key not in seen_phone:
-            seen_phone[phone_key] = index
-        if email_key and email_key not in seen_email:
-            seen_email[email_key] = index
+        for seen, key in zip(self.seen, keys, strict=True):  # name, phone, e-mail
+            if key:
+                seen.setdefault(key, index)
         if person:
             self.new_contacts.append((index, person))
         self.report.created += 1
